@@ -1,0 +1,122 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { STSClient } from "@aws-sdk/client-sts";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { bucketFor, type RateLimiter } from "./rate-limiter.js";
+
+export type AwsService = "lambda" | "sqs" | "events" | "sts";
+export type RequestOutcome = "success" | "throttled" | "error";
+
+export interface RequestEvent {
+  service: AwsService;
+  operation: string;
+  region: string;
+  outcome: RequestOutcome;
+  errorName?: string;
+}
+
+export interface AwsClientOptions {
+  /** One endpoint for every service (`--endpoint-url`); otherwise the SDK's own resolution (AWS_ENDPOINT_URL…). */
+  endpoint?: string;
+  limiter: RateLimiter;
+  /** Called once per HTTP attempt (retries included), after the response or the failure. */
+  onRequest?: (event: RequestEvent) => void;
+  /** SDK attempts per call, the first included. */
+  maxAttempts?: number;
+}
+
+const THROTTLE_NAMES = new Set([
+  "TooManyRequestsException",
+  "ThrottlingException",
+  "Throttling",
+  "RequestThrottled",
+  "RequestThrottledException",
+]);
+
+type Client = LambdaClient | SQSClient | EventBridgeClient | STSClient;
+
+/**
+ * The only place AWS clients are made: endpoint override, timeouts, the
+ * client-side rate limiter and request counting are attached here, once per
+ * (service, region), so kinds receive an already-limited client.
+ */
+export class AwsClients {
+  readonly #clients = new Map<string, Client>();
+  readonly #options: AwsClientOptions;
+
+  constructor(options: AwsClientOptions) {
+    this.#options = options;
+  }
+
+  lambda(region: string): LambdaClient {
+    return this.#get("lambda", region, (c) => new LambdaClient(c));
+  }
+
+  sqs(region: string): SQSClient {
+    return this.#get("sqs", region, (c) => new SQSClient(c));
+  }
+
+  events(region: string): EventBridgeClient {
+    return this.#get("events", region, (c) => new EventBridgeClient(c));
+  }
+
+  sts(region: string): STSClient {
+    return this.#get("sts", region, (c) => new STSClient(c));
+  }
+
+  destroy(): void {
+    for (const client of this.#clients.values()) client.destroy();
+    this.#clients.clear();
+  }
+
+  #get<C extends Client>(service: AwsService, region: string, make: (config: ClientConfig) => C): C {
+    const key = `${service}/${region}`;
+    const existing = this.#clients.get(key);
+    if (existing) return existing as C;
+    const config: ClientConfig = {
+      region,
+      maxAttempts: this.#options.maxAttempts ?? 3,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    };
+    if (this.#options.endpoint) config.endpoint = this.#options.endpoint;
+    const client = make(config);
+    this.#instrument(client, service, region);
+    this.#clients.set(key, client);
+    return client;
+  }
+
+  #instrument(client: Client, service: AwsService, region: string): void {
+    const { limiter, onRequest } = this.#options;
+    // The deserialize step runs once per attempt, inside the SDK's retry loop,
+    // and sees the typed error the deserializer throws.
+    // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware generics differ per client.
+    (client.middlewareStack as any).add(
+      // biome-ignore lint/suspicious/noExplicitAny: as above.
+      (next: any, context: any) => async (args: any) => {
+        const operation = String(context.commandName ?? "Unknown").replace(/Command$/, "");
+        await limiter.acquire(bucketFor(service, operation), region);
+        try {
+          const result = await next(args);
+          onRequest?.({ service, operation, region, outcome: "success" });
+          return result;
+        } catch (err) {
+          const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+          const throttled = THROTTLE_NAMES.has(e.name ?? "") || e.$metadata?.httpStatusCode === 429;
+          const event: RequestEvent = { service, operation, region, outcome: throttled ? "throttled" : "error" };
+          if (e.name) event.errorName = e.name;
+          onRequest?.(event);
+          throw err;
+        }
+      },
+      { step: "deserialize", priority: "high", name: "retryctlLimitAndCount" },
+    );
+  }
+}
+
+interface ClientConfig {
+  region: string;
+  maxAttempts: number;
+  requestHandler: NodeHttpHandler;
+  endpoint?: string;
+}

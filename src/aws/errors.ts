@@ -1,0 +1,87 @@
+/**
+ * How the engine should react to a failure. Only the controller turns a class
+ * into a queue action; the engine's one-shot loop uses it to decide whether to
+ * wait and try again before reporting.
+ *
+ * - terminal: retrying cannot help until the manifest or AWS changes (not found, invalid, denied).
+ * - transient: a fault that passes by itself (throttling, 5xx, network).
+ * - waiting: the object is in motion (function update InProgress, mapping Updating); not a failure.
+ */
+export type RetryClass = "terminal" | "transient" | "waiting";
+
+export class ResourceError extends Error {
+  override readonly name = "ResourceError";
+  constructor(
+    /** Stable, documented code, e.g. `MappingNotFound`, `Throttled`, `UpdateInProgress`. */
+    readonly code: string,
+    message: string,
+    readonly retry: RetryClass = "terminal",
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const THROTTLING = new Set([
+  "TooManyRequestsException",
+  "ThrottlingException",
+  "Throttling",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "ThrottledException",
+  "SlowDown",
+]);
+
+const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "TimeoutError"]);
+
+interface SdkLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  Error?: { Code?: string };
+}
+
+/** Maps an AWS SDK (or network) error to a ResourceError with a stable code and a retry class. */
+export function classifyAwsError(err: unknown, context = ""): ResourceError {
+  if (err instanceof ResourceError) return err;
+  const e = (err ?? {}) as SdkLikeError;
+  const name = e.name ?? "Error";
+  const status = e.$metadata?.httpStatusCode;
+  const prefix = context ? `${context}: ` : "";
+  const message = `${prefix}${e.message ?? String(err)}`;
+  if (THROTTLING.has(name) || status === 429) return new ResourceError("Throttled", message, "transient", { cause: err });
+  if (name === "ResourceInUseException") return new ResourceError("ResourceInUse", message, "waiting", { cause: err });
+  if (name === "ResourceConflictException") return new ResourceError("UpdateInProgress", message, "waiting", { cause: err });
+  if (name === "ConcurrentModificationException")
+    return new ResourceError("ConcurrentModification", message, "transient", { cause: err });
+  if (name === "PreconditionFailedException")
+    return new ResourceError("PreconditionFailed", message, "transient", { cause: err });
+  if (
+    name === "AccessDeniedException" ||
+    name === "AccessDenied" ||
+    name === "UnrecognizedClientException" ||
+    name === "InvalidClientTokenId" ||
+    name === "ExpiredTokenException" ||
+    name === "InvalidSecurity"
+  )
+    return new ResourceError("AccessDenied", message, "terminal", { cause: err });
+  if (NETWORK.has(name) || (e.code !== undefined && NETWORK.has(e.code)))
+    return new ResourceError("NetworkError", message, "transient", { cause: err });
+  if (status !== undefined && status >= 500) return new ResourceError("ServiceError", message, "transient", { cause: err });
+  if (name === "InvalidParameterValueException" || name === "ValidationException" || name === "InvalidAttributeValue")
+    return new ResourceError("InvalidParameterValue", message, "terminal", { cause: err });
+  if (status === undefined) return new ResourceError("NetworkError", message, "transient", { cause: err });
+  return new ResourceError(name.replace(/Exception$/, ""), message, "terminal", { cause: err });
+}
+
+/** True when the SDK error means the addressed object does not exist. */
+export function isNotFound(err: unknown): boolean {
+  const e = (err ?? {}) as SdkLikeError;
+  return (
+    e.name === "ResourceNotFoundException" ||
+    e.name === "QueueDoesNotExist" ||
+    e.Error?.Code === "AWS.SimpleQueueService.NonExistentQueue" ||
+    e.$metadata?.httpStatusCode === 404
+  );
+}

@@ -1,0 +1,74 @@
+import PQueue from "p-queue";
+
+/**
+ * Requests per second granted to each AWS rate bucket. The Lambda figures sit
+ * just below the account quotas (15/s shared control plane, 100/s GetFunction)
+ * so retryctl is never itself the cause of throttling; the others have no
+ * published TPS for these calls and get conservative values.
+ */
+export interface RateLimits {
+  lambda: number;
+  lambdaGetFunction: number;
+  sqs: number;
+  events: number;
+  sts: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  lambda: 14,
+  lambdaGetFunction: 90,
+  sqs: 50,
+  events: 20,
+  sts: 10,
+};
+
+export type RateBucket = keyof RateLimits;
+
+/** Which bucket an operation draws from: Lambda's GetFunction has a quota of its own. */
+export function bucketFor(service: string, operation: string): RateBucket {
+  if (service === "lambda") return operation === "GetFunction" ? "lambdaGetFunction" : "lambda";
+  if (service === "sqs" || service === "events" || service === "sts") return service;
+  return "sts";
+}
+
+/**
+ * One smooth limiter per (bucket, account, region). Each slot is spaced by
+ * 1/rate seconds (interval = spacing, one request per interval), so no sliding
+ * second ever sees more than `rate` + 1 requests, even right after an idle spell.
+ */
+export class RateLimiter {
+  readonly #queues = new Map<string, PQueue>();
+  readonly #limits: RateLimits;
+
+  constructor(limits: Partial<RateLimits> = {}) {
+    this.#limits = { ...DEFAULT_RATE_LIMITS, ...limits };
+    for (const [bucket, rate] of Object.entries(this.#limits)) {
+      if (!(Number.isFinite(rate) && rate > 0)) {
+        throw new TypeError(`rate limit for ${bucket} must be a positive number, got ${String(rate)}`);
+      }
+    }
+  }
+
+  get limits(): Readonly<RateLimits> {
+    return this.#limits;
+  }
+
+  /** Resolves when a request in this bucket may be sent. */
+  acquire(bucket: RateBucket, region: string, account = "default"): Promise<void> {
+    const key = `${bucket}/${account}/${region}`;
+    let queue = this.#queues.get(key);
+    if (!queue) {
+      const spacing = Math.ceil(1000 / this.#limits[bucket]);
+      queue = new PQueue({ interval: spacing, intervalCap: 1 });
+      this.#queues.set(key, queue);
+    }
+    return queue.add(() => undefined);
+  }
+
+  /** Requests waiting for a slot, over all buckets. */
+  get pending(): number {
+    let n = 0;
+    for (const q of this.#queues.values()) n += q.size + q.pending;
+    return n;
+  }
+}

@@ -1,0 +1,64 @@
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { AwsClients } from "../aws/clients.js";
+import type { ResourceError } from "../aws/errors.js";
+
+/** One managed field that differs. `null` means absent in AWS / removed by the manifest. */
+export interface FieldChange {
+  field: string;
+  actual: unknown;
+  desired: unknown;
+}
+
+/** A lint finding on a valid manifest: never an error, always a stable code. */
+export interface LintWarning {
+  code: string;
+  message: string;
+  /** Path inside `spec`, used to point at a line. */
+  path: (string | number)[];
+}
+
+export interface KindContext {
+  aws: AwsClients;
+  log: Logger;
+}
+
+/** A validated manifest as a kind sees it: region resolved, identity computed. */
+export interface DesiredResource<S> {
+  name: string;
+  region: string;
+  identity: string;
+  spec: S;
+}
+
+/**
+ * The result of one planned read, keyed by identity. An object that does not
+ * exist (function, mapping, queue, rule, target) is a terminal ResourceError
+ * with a kind-specific code such as `MappingNotFound`.
+ */
+export type ReadResult<A> = Map<string, A | ResourceError>;
+
+/**
+ * One manifest kind. The engine, the CLI and the controller know kinds only
+ * through this interface; adding a kind is one module plus one registry line.
+ */
+export interface Kind<S extends { region?: string | undefined }, A> {
+  readonly kind: string;
+  /** Strict zod schema of `spec`: the single source of the spec's TypeScript type. */
+  readonly specSchema: z.ZodType<S>;
+  /** Stable key of the AWS object inside this kind (region included); two manifests with one identity conflict. */
+  identity(spec: S, region: string): string;
+  /** The AWS guidance as warnings (design §2). */
+  lint(spec: S): LintWarning[];
+  /** Reads every resource of the batch with as few calls as the APIs allow (design §4, "reads are planned"). */
+  read(ctx: KindContext, resources: DesiredResource<S>[]): Promise<ReadResult<A>>;
+  /** Managed fields that differ, on normalised values; fields the manifest omits are never reported. */
+  diff(spec: S, actual: A): FieldChange[];
+  /** True when applying to this state creates the AWS object rather than updating it. */
+  creates(actual: A): boolean;
+  /** Makes AWS match for the given changes; throws ResourceError (classified) on failure. */
+  apply(ctx: KindContext, resource: DesiredResource<S>, actual: A, changes: FieldChange[]): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every spec type.
+export type AnyKind = Kind<any, any>;

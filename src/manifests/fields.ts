@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { parseArn, parseFunctionRef } from "../aws/arn.js";
+
+/** Building blocks shared by the kinds' spec schemas. */
+
+export const regionSchema = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/, "must be an AWS region such as us-east-1");
+
+/** An ARN of one of the given services (`what` names them for the message, e.g. "an SQS queue or SNS topic"). */
+export function arnOf(services: readonly string[], what: string) {
+  return z.string().refine(
+    (value) => {
+      const arn = parseArn(value);
+      return arn !== undefined && services.includes(arn.service);
+    },
+    { message: `must be the ARN of ${what}` },
+  );
+}
+
+export const functionNameSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((v) => parseFunctionRef(v) !== undefined, {
+    message: "must be a function name, partial ARN (123456789012:function:name) or function ARN",
+  });
+
+export function intRange(min: number, max: number) {
+  return z.int().min(min).max(max);
+}
+
+/**
+ * Managed fields accept `null` ("make sure it is absent / back to the AWS default", design §1);
+ * leaving the field out leaves AWS as it is.
+ */
+export function managed<T extends z.ZodType>(schema: T) {
+  return schema.nullable().optional();
+}
+
+/** Reports an ARN whose region differs from the manifest's `spec.region`. */
+export function checkArnRegion(ctx: z.RefinementCtx, region: string | undefined, value: unknown, path: string[]): void {
+  if (region === undefined || typeof value !== "string") return;
+  const arn = parseArn(value);
+  if (arn?.region && arn.region !== region) {
+    ctx.addIssue({
+      code: "custom",
+      path,
+      message: `is in region ${arn.region}, but the manifest's region is ${region}`,
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import type { AnyKind } from "../kinds/kind.js";
+import type { Mode } from "./envelope.js";
+
+export interface SourceRef {
+  file: string;
+  /** 1-based line of the document's start (or of the field an issue is about). */
+  line: number;
+}
+
+/** A manifest that passed validation, ready for the engine. */
+export interface Manifest {
+  kind: AnyKind;
+  name: string;
+  /** `spec.region`, or the controller's default region. */
+  region: string;
+  /** `<Kind>/<kind identity>`: unique across the whole set. */
+  key: string;
+  spec: Record<string, unknown>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  suspended: boolean;
+  /** Per-resource mode from the annotation; wins over the global mode. */
+  mode?: Mode;
+  source: SourceRef;
+  /** Hash of the parsed document, so a controller can tell a changed manifest from an unchanged one. */
+  hash: string;
+}
+
+export interface ManifestError extends SourceRef {
+  /** Field path such as `spec.maximumRetryAttempts` (empty for file-level errors). */
+  path: string;
+  message: string;
+  kind?: string;
+  name?: string;
+}
+
+export interface ManifestWarning extends SourceRef {
+  code: string;
+  message: string;
+  kind?: string;
+  name?: string;
+}
+
+export interface LoadResult {
+  manifests: Manifest[];
+  errors: ManifestError[];
+  warnings: ManifestWarning[];
+  /** `sha256:` over the manifest files read (path and bytes), for folders that are not git checkouts. */
+  contentHash: string;
+}

@@ -1,0 +1,74 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Every metric of the contract (design §3), in one registry per process. */
+export function createMetrics() {
+  const registry = new Registry();
+  const reconcileTotal = new Counter({
+    name: "retryctl_reconcile_total",
+    help: "Reconciliations by kind and result.",
+    labelNames: ["kind", "result"] as const,
+    registers: [registry],
+  });
+  const reconcileDuration = new Histogram({
+    name: "retryctl_reconcile_duration_seconds",
+    help: "Time to reconcile one resource, AWS calls included.",
+    labelNames: ["kind"] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const driftDetected = new Counter({
+    name: "retryctl_drift_detected_total",
+    help: "Resources found to differ from their manifest.",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  const resources = new Gauge({
+    name: "retryctl_resources",
+    help: "Managed resources by kind and status.",
+    labelNames: ["kind", "status"] as const,
+    registers: [registry],
+  });
+  const awsRequests = new Counter({
+    name: "retryctl_aws_requests_total",
+    help: "AWS API requests sent (each attempt), by outcome.",
+    labelNames: ["service", "operation", "outcome"] as const,
+    registers: [registry],
+  });
+  const manifestErrors = new Gauge({
+    name: "retryctl_manifest_errors",
+    help: "Manifests that failed to load or validate in the current revision.",
+    registers: [registry],
+  });
+  const workqueueDepth = new Gauge({
+    name: "retryctl_workqueue_depth",
+    help: "Resources waiting in the work queue.",
+    registers: [registry],
+  });
+  const lastSync = new Gauge({
+    name: "retryctl_last_sync_timestamp_seconds",
+    help: "Unix time of the last completed full reconcile.",
+    registers: [registry],
+  });
+  const revisionInfo = new Gauge({
+    name: "retryctl_revision_info",
+    help: "The revision being reconciled (value 1).",
+    labelNames: ["revision"] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    reconcileTotal,
+    reconcileDuration,
+    driftDetected,
+    resources,
+    awsRequests,
+    manifestErrors,
+    workqueueDepth,
+    lastSync,
+    revisionInfo,
+    /** Node.js process defaults, only for the long-running controller. */
+    collectDefaults: () => collectDefaultMetrics({ register: registry }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
