@@ -1,0 +1,116 @@
+import type { ResourceResult } from "../engine/result.js";
+import type { ManifestError, ManifestWarning } from "../manifests/manifest.js";
+
+export type OutputFormat = "text" | "json";
+
+export interface Summary {
+  create: number;
+  update: number;
+  none: number;
+  error: number;
+  observed: number;
+  suspended: number;
+}
+
+export function summarise(results: readonly ResourceResult[], manifestErrors: number): Summary {
+  const summary: Summary = { create: 0, update: 0, none: 0, error: manifestErrors, observed: 0, suspended: 0 };
+  for (const r of results) summary[r.action] += 1;
+  return summary;
+}
+
+/** The JSON document of `diff` and `apply` (design §2). */
+export function planJson(
+  revision: string,
+  results: readonly ResourceResult[],
+  manifestErrors: readonly ManifestError[],
+): unknown {
+  return {
+    revision,
+    resources: results.map((r) => ({
+      kind: r.kind,
+      name: r.name,
+      region: r.region,
+      action: r.action,
+      changes: r.changes.map((c) => ({ field: c.field, actual: c.actual ?? null, desired: c.desired ?? null })),
+      ...(r.applied ? { applied: true } : {}),
+      ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
+      source: r.source,
+    })),
+    manifestErrors,
+    summary: summarise(results, manifestErrors.length),
+  };
+}
+
+const SYMBOL: Record<ResourceResult["action"], string> = {
+  create: "+",
+  update: "~",
+  observed: "~",
+  error: "!",
+  none: " ",
+  suspended: "-",
+};
+
+/** A terraform-like plan: one block per resource that differs, `field: actual -> desired`. */
+export function planText(
+  revision: string,
+  results: readonly ResourceResult[],
+  manifestErrors: readonly ManifestError[],
+  verb: "plan" | "apply",
+): string {
+  const lines: string[] = [`Revision: ${revision}`, ""];
+  for (const e of manifestErrors) lines.push(`! ${formatManifestError(e)}`);
+  if (manifestErrors.length > 0) lines.push("");
+  for (const r of results) {
+    if (r.action === "none") continue;
+    const where = `${r.kind}/${r.name} (${r.region}, ${r.source.file}:${r.source.line})`;
+    const note = describe(r, verb);
+    lines.push(`${SYMBOL[r.action]} ${where}${note ? ` ${note}` : ""}`);
+    for (const c of r.changes) lines.push(`    ${c.field}: ${show(c.actual)} -> ${show(c.desired)}`);
+    if (r.error) lines.push(`    error ${r.error.code}: ${r.error.message}`);
+  }
+  const s = summarise(results, manifestErrors.length);
+  const parts = [
+    `${s.create} to create`,
+    `${s.update} to update`,
+    `${s.none} in sync`,
+    ...(s.observed ? [`${s.observed} drifted (observe only)`] : []),
+    ...(s.suspended ? [`${s.suspended} suspended`] : []),
+    `${s.error} error${s.error === 1 ? "" : "s"}`,
+  ];
+  const title = verb === "apply" ? "Apply" : "Plan";
+  if (verb === "apply") {
+    parts[0] = `${s.create} created`;
+    parts[1] = `${s.update} updated`;
+  }
+  lines.push("", `${title}: ${parts.join(", ")}.`);
+  return `${lines.join("\n")}\n`;
+}
+
+function describe(r: ResourceResult, verb: "plan" | "apply"): string {
+  switch (r.action) {
+    case "create":
+      return verb === "apply" && r.applied ? "created" : "will be created";
+    case "update":
+      return verb === "apply" && r.applied ? "updated" : "will be updated";
+    case "observed":
+      return "has drifted (observe mode: not changed)";
+    case "suspended":
+      return "is suspended";
+    case "error":
+      return "failed";
+    default:
+      return "";
+  }
+}
+
+function show(value: unknown): string {
+  return value === undefined || value === null ? "null" : JSON.stringify(value);
+}
+
+export function formatManifestError(e: ManifestError): string {
+  return `${e.file}:${e.line}: ${e.path ? `${e.path}: ` : ""}${e.message}`;
+}
+
+export function formatWarning(w: ManifestWarning): string {
+  return `${w.file}:${w.line}: warning ${w.code}: ${w.message}`;
+}

@@ -1,0 +1,48 @@
+import { resolve } from "node:path";
+import { reconcile } from "../engine/reconcile.js";
+import type { ResourceResult } from "../engine/result.js";
+import { loadManifests } from "../manifests/load.js";
+import type { LoadResult } from "../manifests/manifest.js";
+import { revisionOf } from "../source/revision.js";
+import { createAws, type GlobalOptions, oneShotLogger, resolveRegion } from "./context.js";
+import { formatWarning, planJson, planText } from "./output.js";
+
+export interface PlanRun {
+  load: LoadResult;
+  revision: string;
+  results: ResourceResult[];
+}
+
+export interface PlanOptions extends GlobalOptions {
+  dryRun: boolean;
+  waitTimeoutMs: number;
+  concurrency: number;
+}
+
+/** Shared by `diff` and `apply`: load, read AWS, (apply), print. */
+export async function runPlan(dir: string, options: PlanOptions, verb: "plan" | "apply"): Promise<PlanRun> {
+  const log = oneShotLogger(options);
+  const load = await loadManifests([dir], { defaultRegion: resolveRegion(options) });
+  const revision = await revisionOf(resolve(dir), load.contentHash);
+  const aws = createAws(options);
+  try {
+    const results = await reconcile(load.manifests, {
+      aws,
+      log,
+      mode: "enforce",
+      dryRun: options.dryRun,
+      concurrency: options.concurrency,
+      waitTimeoutMs: options.waitTimeoutMs,
+      revision,
+    });
+    if (options.output === "json") {
+      process.stdout.write(`${JSON.stringify(planJson(revision, results, load.errors), null, 2)}\n`);
+    } else {
+      for (const w of load.warnings) process.stderr.write(`${formatWarning(w)}\n`);
+      process.stdout.write(planText(revision, results, load.errors, verb));
+    }
+    return { load, revision, results };
+  } finally {
+    aws.destroy();
+  }
+}

@@ -1,0 +1,188 @@
+import PQueue from "p-queue";
+import type { Logger } from "pino";
+import type { AwsClients } from "../aws/clients.js";
+import { classifyAwsError, ResourceError } from "../aws/errors.js";
+import type { AnyKind, DesiredResource, FieldChange, KindContext } from "../kinds/kind.js";
+import type { Mode } from "../manifests/envelope.js";
+import type { Manifest } from "../manifests/manifest.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { backoffDelay, sleep } from "./backoff.js";
+import type { ResourceResult } from "./result.js";
+
+export interface EngineOptions {
+  aws: AwsClients;
+  log: Logger;
+  /** Global mode; a resource's `retryctl.dev/mode` annotation wins. */
+  mode: Mode;
+  /** Plan only: read and diff, never write. */
+  dryRun: boolean;
+  /** Resources applied at once (reads are already bounded by the rate limiter). */
+  concurrency: number;
+  /**
+   * How long a resource in motion (function update InProgress, mapping Updating) or
+   * hit by a transient fault is waited out before it is reported as failed. The
+   * controller passes 0 and requeues with backoff instead.
+   */
+  waitTimeoutMs: number;
+  metrics?: Metrics;
+  revision?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reconciles a set of manifests once: planned reads per kind, then for each
+ * resource diff → (apply) with waits for things in motion. Never throws for a
+ * resource's failure; every manifest gets exactly one result.
+ */
+export async function reconcile(
+  manifests: readonly Manifest[],
+  options: EngineOptions,
+): Promise<ResourceResult[]> {
+  const results = new Map<Manifest, ResourceResult>();
+  const active: Manifest[] = [];
+  for (const m of manifests) {
+    if (m.suspended) {
+      const result = baseResult(m, "suspended");
+      results.set(m, result);
+      report(options, m, result, 0);
+    } else active.push(m);
+  }
+
+  const ctx: KindContext = { aws: options.aws, log: options.log };
+  const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
+  const byKind = groupBy(active, (m) => m.kind);
+  await Promise.all(
+    [...byKind].map(async ([kind, group]) => {
+      const started = performance.now();
+      const actuals = await readBatch(kind, ctx, group);
+      await Promise.all(
+        group.map((m) =>
+          queue.add(async () => {
+            const result = await reconcileResource(m, actuals.get(m.key), ctx, options);
+            results.set(m, result);
+            report(options, m, result, (performance.now() - started) / 1000);
+          }),
+        ),
+      );
+    }),
+  );
+  return manifests.map((m) => results.get(m) as ResourceResult);
+}
+
+async function readBatch(kind: AnyKind, ctx: KindContext, group: Manifest[]): Promise<Map<string, unknown>> {
+  const resources = group.map(toDesired);
+  try {
+    const read = await kind.read(ctx, resources);
+    const byKey = new Map<string, unknown>();
+    for (const m of group) byKey.set(m.key, read.get(kindIdentity(m)));
+    return byKey;
+  } catch (err) {
+    const error = classifyAwsError(err, `reading ${kind.kind}`);
+    return new Map(group.map((m) => [m.key, error]));
+  }
+}
+
+async function readOne(m: Manifest, ctx: KindContext): Promise<unknown> {
+  return (await readBatch(m.kind, ctx, [m])).get(m.key);
+}
+
+async function reconcileResource(
+  m: Manifest,
+  initial: unknown,
+  ctx: KindContext,
+  options: EngineOptions,
+): Promise<ResourceResult> {
+  const deadline = Date.now() + options.waitTimeoutMs;
+  const mode = m.mode ?? options.mode;
+  let actual = initial;
+  for (let attempt = 0; ; attempt++) {
+    let changes: FieldChange[] = [];
+    try {
+      if (actual === undefined)
+        throw new ResourceError("ReadFailed", "the kind returned no state for this resource");
+      if (actual instanceof ResourceError) throw actual;
+      changes = m.kind.diff(m.spec, actual);
+      if (changes.length === 0) return baseResult(m, "none");
+      const action = m.kind.creates(actual) ? "create" : "update";
+      if (mode === "observe") return { ...baseResult(m, "observed"), changes };
+      if (options.dryRun) return { ...baseResult(m, action), changes };
+      await m.kind.apply(ctx, toDesired(m), actual, changes);
+      return { ...baseResult(m, action), changes, applied: true };
+    } catch (err) {
+      const error = classifyAwsError(err, `${m.kind.kind}/${m.name}`);
+      const delay = backoffDelay(attempt);
+      if (error.retry === "terminal" || Date.now() + delay > deadline || options.signal?.aborted) {
+        const result: ResourceResult = {
+          ...baseResult(m, "error"),
+          changes,
+          error: { code: error.code, message: error.message, retry: error.retry },
+        };
+        return result;
+      }
+      options.log.debug(
+        { kind: m.kind.kind, name: m.name, code: error.code, retry: error.retry, delayMs: delay },
+        "waiting before another attempt",
+      );
+      await sleep(delay, options.signal);
+      actual = await readOne(m, ctx);
+    }
+  }
+}
+
+function report(options: EngineOptions, m: Manifest, result: ResourceResult, seconds: number): void {
+  const { metrics, log, revision } = options;
+  const kind = m.kind.kind;
+  const fields = { kind, name: m.name, region: m.region, revision, action: result.action };
+  if (result.changes.length > 0) metrics?.driftDetected.inc({ kind });
+  if (metrics) {
+    metrics.reconcileTotal.inc({ kind, result: metricResult(result) });
+    if (result.action !== "suspended") metrics.reconcileDuration.observe({ kind }, seconds);
+  }
+  if (result.error) log.warn({ ...fields, changes: result.changes, error: result.error }, "reconcile failed");
+  else if (result.action === "none") log.info(fields, "in sync");
+  else if (result.action === "suspended") log.info(fields, "suspended; skipped");
+  else if (result.action === "observed")
+    log.warn({ ...fields, changes: result.changes }, "drift detected (observe mode)");
+  else if (result.applied) log.info({ ...fields, changes: result.changes }, "drift repaired");
+  else log.info({ ...fields, changes: result.changes }, "change planned");
+}
+
+function metricResult(result: ResourceResult): "synced" | "changed" | "error" | "skipped" {
+  if (result.error) return "error";
+  if (result.applied) return "changed";
+  // Suspended, observed drift and dry-run plans all leave AWS as it is.
+  return result.action === "none" ? "synced" : "skipped";
+}
+
+function baseResult(m: Manifest, action: ResourceResult["action"]): ResourceResult {
+  return {
+    kind: m.kind.kind,
+    name: m.name,
+    region: m.region,
+    key: m.key,
+    action,
+    changes: [],
+    applied: false,
+    source: m.source,
+  };
+}
+
+function toDesired(m: Manifest): DesiredResource<Record<string, unknown>> {
+  return { name: m.name, region: m.region, identity: kindIdentity(m), spec: m.spec };
+}
+
+/** The kind's own identity (the manifest key without the `Kind/` prefix). */
+function kindIdentity(m: Manifest): string {
+  return m.key.slice(m.kind.kind.length + 1);
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}

@@ -1,0 +1,142 @@
+import {
+  type FunctionConfiguration,
+  GetFunctionCommand,
+  UpdateFunctionConfigurationCommand,
+  type UpdateFunctionConfigurationCommandInput,
+} from "@aws-sdk/client-lambda";
+import { z } from "zod";
+import { parseFunctionRef } from "../aws/arn.js";
+import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
+import { arnOf, checkArnRegion, functionNameSchema, managed, regionSchema } from "../manifests/fields.js";
+import { diffManagedFields } from "./fields.js";
+import type { DesiredResource, Kind, KindContext, LintWarning } from "./kind.js";
+
+export const functionDeadLetterConfigSpecSchema = z
+  .strictObject({
+    region: regionSchema.optional(),
+    functionName: functionNameSchema.refine(
+      (value) => {
+        const qualifier = parseFunctionRef(value)?.qualifier;
+        return qualifier === undefined || qualifier === "$LATEST";
+      },
+      {
+        message:
+          "must not name a version or alias: published versions are frozen, only the function's ($LATEST) dead-letter queue can change",
+      },
+    ),
+    targetArn: managed(arnOf(["sqs", "sns"], "an SQS queue or SNS topic")),
+  })
+  .superRefine((spec, ctx) => {
+    checkArnRegion(ctx, spec.region, spec.functionName, ["functionName"]);
+    checkArnRegion(ctx, spec.region, spec.targetArn, ["targetArn"]);
+  });
+
+export type FunctionDeadLetterConfigSpec = z.infer<typeof functionDeadLetterConfigSpecSchema>;
+
+/** The function's DLQ plus what decides whether it can be changed right now. */
+export interface DeadLetterState {
+  /** Undefined when the function has none (AWS sends nothing, `{}` or `""`). */
+  targetArn?: string;
+  state?: string;
+  lastUpdateStatus?: string;
+  revisionId?: string;
+}
+
+const MANAGED = ["targetArn"] as const;
+
+function bareName(spec: FunctionDeadLetterConfigSpec): string {
+  return parseFunctionRef(spec.functionName)?.name ?? spec.functionName;
+}
+
+export function toDeadLetterState(config: FunctionConfiguration | undefined): DeadLetterState {
+  const state: DeadLetterState = {};
+  const target = config?.DeadLetterConfig?.TargetArn;
+  if (target) state.targetArn = target;
+  if (config?.State) state.state = config.State;
+  if (config?.LastUpdateStatus) state.lastUpdateStatus = config.LastUpdateStatus;
+  if (config?.RevisionId) state.revisionId = config.RevisionId;
+  return state;
+}
+
+function notFound(name: string, region: string, err: unknown): ResourceError {
+  return new ResourceError("FunctionNotFound", `function ${name} does not exist in ${region}`, "terminal", { cause: err });
+}
+
+async function readOne(
+  ctx: KindContext,
+  resource: DesiredResource<FunctionDeadLetterConfigSpec>,
+): Promise<DeadLetterState | ResourceError> {
+  const name = bareName(resource.spec);
+  const arnRegion = parseFunctionRef(resource.spec.functionName)?.region;
+  if (arnRegion !== undefined && arnRegion !== resource.region) {
+    return new ResourceError(
+      "RegionMismatch",
+      `functionName is in region ${arnRegion}, but the resource's region is ${resource.region}`,
+    );
+  }
+  try {
+    // GetFunction has a 100/s quota of its own, unlike GetFunctionConfiguration (shared 15/s).
+    const out = await ctx.aws.lambda(resource.region).send(new GetFunctionCommand({ FunctionName: name }));
+    return toDeadLetterState(out.Configuration);
+  } catch (err) {
+    return isNotFound(err) ? notFound(name, resource.region, err) : classifyAwsError(err, `GetFunction ${name}`);
+  }
+}
+
+export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLetterState> = {
+  kind: "FunctionDeadLetterConfig",
+  specSchema: functionDeadLetterConfigSpecSchema,
+
+  identity(spec, region) {
+    return `${region}/${bareName(spec)}`;
+  },
+
+  lint(spec): LintWarning[] {
+    if (spec.targetArn !== null) return [];
+    return [
+      {
+        code: "FunctionDlqRemoved",
+        message:
+          "targetArn is null: the dead-letter queue is removed, so failed asynchronous events are discarded unless the function's FunctionEventInvokeConfig has an onFailure destination",
+        path: ["targetArn"],
+      },
+    ];
+  },
+
+  async read(ctx, resources) {
+    const results = await Promise.all(resources.map(async (r) => [r.identity, await readOne(ctx, r)] as const));
+    return new Map(results);
+  },
+
+  diff(spec, actual) {
+    return diffManagedFields(spec, { targetArn: actual.targetArn }, MANAGED);
+  },
+
+  creates() {
+    // The DLQ is a setting of a function that must already exist: applying always updates.
+    return false;
+  },
+
+  async apply(ctx, resource, actual) {
+    const name = bareName(resource.spec);
+    if (actual.lastUpdateStatus === "InProgress" || actual.state === "Pending") {
+      throw new ResourceError(
+        "UpdateInProgress",
+        `function ${name} is being updated (State ${actual.state ?? "?"}, LastUpdateStatus ${actual.lastUpdateStatus ?? "?"})`,
+        "waiting",
+      );
+    }
+    const input: UpdateFunctionConfigurationCommandInput = {
+      FunctionName: name,
+      // Only DeadLetterConfig is sent, so no other setting of the function is touched; "" clears it.
+      DeadLetterConfig: { TargetArn: resource.spec.targetArn ?? "" },
+    };
+    // A change made since the read fails with PreconditionFailed (transient): the engine re-reads and tries again.
+    if (actual.revisionId) input.RevisionId = actual.revisionId;
+    try {
+      await ctx.aws.lambda(resource.region).send(new UpdateFunctionConfigurationCommand(input));
+    } catch (err) {
+      throw isNotFound(err) ? notFound(name, resource.region, err) : classifyAwsError(err, `UpdateFunctionConfiguration ${name}`);
+    }
+  },
+};

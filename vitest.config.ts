@@ -1,0 +1,36 @@
+import { defineConfig } from "vitest/config";
+
+// Fake credentials and a region for every SDK client the tests make; moto
+// accepts any key and maps it to account 123456789012.
+const awsEnv = {
+  AWS_ACCESS_KEY_ID: "testing",
+  AWS_SECRET_ACCESS_KEY: "testing",
+  AWS_REGION: "us-east-1",
+  AWS_EC2_METADATA_DISABLED: "true",
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          env: awsEnv,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          env: awsEnv,
+          globalSetup: ["test/global-setup.ts"],
+          // Files share one moto server and reset it, so they must not overlap.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
