@@ -13,7 +13,14 @@ export interface Summary {
 }
 
 export function summarise(results: readonly ResourceResult[], manifestErrors: number): Summary {
-  const summary: Summary = { create: 0, update: 0, none: 0, error: manifestErrors, observed: 0, suspended: 0 };
+  const summary: Summary = {
+    create: 0,
+    update: 0,
+    none: 0,
+    error: manifestErrors,
+    observed: 0,
+    suspended: 0,
+  };
   for (const r of results) summary[r.action] += 1;
   return summary;
 }
@@ -31,7 +38,11 @@ export function planJson(
       name: r.name,
       region: r.region,
       action: r.action,
-      changes: r.changes.map((c) => ({ field: c.field, actual: c.actual ?? null, desired: c.desired ?? null })),
+      changes: r.changes.map((c) => ({
+        field: c.field,
+        actual: c.actual ?? null,
+        desired: c.desired ?? null,
+      })),
       ...(r.applied ? { applied: true } : {}),
       ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
       source: r.source,

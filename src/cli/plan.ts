@@ -6,6 +6,7 @@ import type { LoadResult } from "../manifests/manifest.js";
 import { revisionOf } from "../source/revision.js";
 import { createAws, type GlobalOptions, oneShotLogger, resolveRegion } from "./context.js";
 import { formatWarning, planJson, planText } from "./output.js";
+import type { Io } from "./program.js";
 
 export interface PlanRun {
   load: LoadResult;
@@ -20,7 +21,12 @@ export interface PlanOptions extends GlobalOptions {
 }
 
 /** Shared by `diff` and `apply`: load, read AWS, (apply), print. */
-export async function runPlan(dir: string, options: PlanOptions, verb: "plan" | "apply"): Promise<PlanRun> {
+export async function runPlan(
+  dir: string,
+  io: Io,
+  options: PlanOptions,
+  verb: "plan" | "apply",
+): Promise<PlanRun> {
   const log = oneShotLogger(options);
   const load = await loadManifests([dir], { defaultRegion: resolveRegion(options) });
   const revision = await revisionOf(resolve(dir), load.contentHash);
@@ -36,10 +42,10 @@ export async function runPlan(dir: string, options: PlanOptions, verb: "plan" | 
       revision,
     });
     if (options.output === "json") {
-      process.stdout.write(`${JSON.stringify(planJson(revision, results, load.errors), null, 2)}\n`);
+      io.stdout(`${JSON.stringify(planJson(revision, results, load.errors), null, 2)}\n`);
     } else {
-      for (const w of load.warnings) process.stderr.write(`${formatWarning(w)}\n`);
-      process.stdout.write(planText(revision, results, load.errors, verb));
+      for (const w of load.warnings) io.stderr(`${formatWarning(w)}\n`);
+      io.stdout(planText(revision, results, load.errors, verb));
     }
     return { load, revision, results };
   } finally {

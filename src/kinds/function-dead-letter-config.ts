@@ -59,7 +59,9 @@ export function toDeadLetterState(config: FunctionConfiguration | undefined): De
 }
 
 function notFound(name: string, region: string, err: unknown): ResourceError {
-  return new ResourceError("FunctionNotFound", `function ${name} does not exist in ${region}`, "terminal", { cause: err });
+  return new ResourceError("FunctionNotFound", `function ${name} does not exist in ${region}`, "terminal", {
+    cause: err,
+  });
 }
 
 async function readOne(
@@ -79,7 +81,9 @@ async function readOne(
     const out = await ctx.aws.lambda(resource.region).send(new GetFunctionCommand({ FunctionName: name }));
     return toDeadLetterState(out.Configuration);
   } catch (err) {
-    return isNotFound(err) ? notFound(name, resource.region, err) : classifyAwsError(err, `GetFunction ${name}`);
+    return isNotFound(err)
+      ? notFound(name, resource.region, err)
+      : classifyAwsError(err, `GetFunction ${name}`);
   }
 }
 
@@ -104,7 +108,9 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
   },
 
   async read(ctx, resources) {
-    const results = await Promise.all(resources.map(async (r) => [r.identity, await readOne(ctx, r)] as const));
+    const results = await Promise.all(
+      resources.map(async (r) => [r.identity, await readOne(ctx, r)] as const),
+    );
     return new Map(results);
   },
 
@@ -136,7 +142,9 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
     try {
       await ctx.aws.lambda(resource.region).send(new UpdateFunctionConfigurationCommand(input));
     } catch (err) {
-      throw isNotFound(err) ? notFound(name, resource.region, err) : classifyAwsError(err, `UpdateFunctionConfiguration ${name}`);
+      throw isNotFound(err)
+        ? notFound(name, resource.region, err)
+        : classifyAwsError(err, `UpdateFunctionConfiguration ${name}`);
     }
   },
 };

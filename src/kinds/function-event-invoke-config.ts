@@ -28,7 +28,8 @@ const DESTINATION_RESOURCES: Record<string, RegExp> = {
 const ASYNC_TARGETS = "a standard SQS queue, standard SNS topic, Lambda function or EventBridge event bus";
 
 function destinationSchema(field: "onSuccess" | "onFailure") {
-  const services = field === "onFailure" ? ["sqs", "sns", "lambda", "events", "s3"] : ["sqs", "sns", "lambda", "events"];
+  const services =
+    field === "onFailure" ? ["sqs", "sns", "lambda", "events", "s3"] : ["sqs", "sns", "lambda", "events"];
   const what = field === "onFailure" ? `${ASYNC_TARGETS}, or an S3 bucket` : ASYNC_TARGETS;
   return z.string().superRefine((value, ctx) => {
     const arn = parseArn(value);
@@ -67,7 +68,11 @@ export const functionEventInvokeConfigSpecSchema = z
     for (const field of ["onSuccess", "onFailure"] as const) {
       checkArnRegion(ctx, spec.region, spec[field], [field]);
       if (ref && namesSameFunction(spec[field], ref, spec.region)) {
-        ctx.addIssue({ code: "custom", path: [field], message: "names the function itself: a function cannot be its own destination" });
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: "names the function itself: a function cannot be its own destination",
+        });
       }
     }
   });
@@ -116,8 +121,10 @@ function bareName(spec: Pick<FunctionEventInvokeConfigSpec, "functionName">): st
 export function toState(config: FunctionEventInvokeConfig | undefined): InvokeConfigState {
   if (!config) return { exists: false };
   const state: InvokeConfigState = { exists: true };
-  if (typeof config.MaximumRetryAttempts === "number") state.maximumRetryAttempts = config.MaximumRetryAttempts;
-  if (typeof config.MaximumEventAgeInSeconds === "number") state.maximumEventAgeInSeconds = config.MaximumEventAgeInSeconds;
+  if (typeof config.MaximumRetryAttempts === "number")
+    state.maximumRetryAttempts = config.MaximumRetryAttempts;
+  if (typeof config.MaximumEventAgeInSeconds === "number")
+    state.maximumEventAgeInSeconds = config.MaximumEventAgeInSeconds;
   const onSuccess = config.DestinationConfig?.OnSuccess?.Destination;
   const onFailure = config.DestinationConfig?.OnFailure?.Destination;
   if (onSuccess) state.onSuccess = onSuccess;
@@ -126,7 +133,10 @@ export function toState(config: FunctionEventInvokeConfig | undefined): InvokeCo
 }
 
 /** One List per (region, function) answers every qualifier of that function. */
-async function listConfigs(client: LambdaClient, name: string): Promise<Map<string, FunctionEventInvokeConfig>> {
+async function listConfigs(
+  client: LambdaClient,
+  name: string,
+): Promise<Map<string, FunctionEventInvokeConfig>> {
   const byQualifier = new Map<string, FunctionEventInvokeConfig>();
   const seen = new Set<string>();
   let marker: string | undefined;
@@ -150,14 +160,23 @@ async function listConfigs(client: LambdaClient, name: string): Promise<Map<stri
  * Resolves one resource that has no config: a missing alias or version would make the Put fail, so say so now.
  * GetFunction draws from its own 100/s quota, not the shared 15/s one.
  */
-async function checkQualifier(client: LambdaClient, name: string, qualifier: string): Promise<InvokeConfigState | ResourceError> {
+async function checkQualifier(
+  client: LambdaClient,
+  name: string,
+  qualifier: string,
+): Promise<InvokeConfigState | ResourceError> {
   if (qualifier === LATEST) return { exists: false };
   try {
     await client.send(new GetFunctionCommand({ FunctionName: name, Qualifier: qualifier }));
     return { exists: false };
   } catch (err) {
     if (isNotFound(err))
-      return new ResourceError("QualifierNotFound", `function ${name} has no version or alias ${qualifier}`, "terminal", { cause: err });
+      return new ResourceError(
+        "QualifierNotFound",
+        `function ${name} has no version or alias ${qualifier}`,
+        "terminal",
+        { cause: err },
+      );
     return classifyAwsError(err, `GetFunction ${name}:${qualifier}`);
   }
 }
@@ -166,7 +185,10 @@ async function checkQualifier(client: LambdaClient, name: string, qualifier: str
 function regionMismatch(spec: FunctionEventInvokeConfigSpec, region: string): ResourceError | undefined {
   const arnRegion = parseFunctionRef(spec.functionName)?.region;
   if (arnRegion === undefined || arnRegion === region) return undefined;
-  return new ResourceError("RegionMismatch", `functionName is in region ${arnRegion}, but the resource's region is ${region}`);
+  return new ResourceError(
+    "RegionMismatch",
+    `functionName is in region ${arnRegion}, but the resource's region is ${region}`,
+  );
 }
 
 async function readGroup(
@@ -182,7 +204,9 @@ async function readGroup(
     configs = await listConfigs(client, name);
   } catch (err) {
     const error = isNotFound(err)
-      ? new ResourceError("FunctionNotFound", `function ${name} does not exist in ${region}`, "terminal", { cause: err })
+      ? new ResourceError("FunctionNotFound", `function ${name} does not exist in ${region}`, "terminal", {
+          cause: err,
+        })
       : classifyAwsError(err, `ListFunctionEventInvokeConfigs ${name}`);
     for (const r of group) out.set(r.identity, error);
     return;
@@ -206,12 +230,17 @@ function viewOf(state: InvokeConfigState): Record<ManagedField, unknown> {
 }
 
 /** Put replaces the whole config, so the request carries every setting that should remain. */
-export function putInput(name: string, qualifier: string, next: InvokeConfigState): PutFunctionEventInvokeConfigCommandInput {
+export function putInput(
+  name: string,
+  qualifier: string,
+  next: InvokeConfigState,
+): PutFunctionEventInvokeConfigCommandInput {
   const input: PutFunctionEventInvokeConfigCommandInput = { FunctionName: name };
   // Without a Qualifier the config is $LATEST's; leaving it out avoids depending on how "$LATEST" is spelled.
   if (qualifier !== LATEST) input.Qualifier = qualifier;
   if (next.maximumRetryAttempts !== undefined) input.MaximumRetryAttempts = next.maximumRetryAttempts;
-  if (next.maximumEventAgeInSeconds !== undefined) input.MaximumEventAgeInSeconds = next.maximumEventAgeInSeconds;
+  if (next.maximumEventAgeInSeconds !== undefined)
+    input.MaximumEventAgeInSeconds = next.maximumEventAgeInSeconds;
   if (next.onSuccess !== undefined || next.onFailure !== undefined) {
     input.DestinationConfig = {};
     if (next.onSuccess !== undefined) input.DestinationConfig.OnSuccess = { Destination: next.onSuccess };
@@ -252,7 +281,9 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
   lint(spec): LintWarning[] {
     if (typeof spec.onFailure === "string") return [];
     const why =
-      spec.onFailure === null ? "onFailure is null" : "onFailure is not set in this manifest (one set outside it is kept)";
+      spec.onFailure === null
+        ? "onFailure is null"
+        : "onFailure is not set in this manifest (one set outside it is kept)";
     return [
       {
         code: "AsyncNoFailureDestination",
@@ -309,10 +340,20 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
       if (!isNotFound(err)) throw classifyAwsError(err, `event invoke config of ${name}:${qualifier}`);
       if (isEmpty(next)) return; // deleted meanwhile: already what the manifest asks for
       throw qualifier === LATEST
-        ? new ResourceError("FunctionNotFound", `function ${name} does not exist in ${resource.region}`, "terminal", { cause: err })
-        : new ResourceError("QualifierNotFound", `function ${name} or its version/alias ${qualifier} does not exist`, "terminal", {
-            cause: err,
-          });
+        ? new ResourceError(
+            "FunctionNotFound",
+            `function ${name} does not exist in ${resource.region}`,
+            "terminal",
+            { cause: err },
+          )
+        : new ResourceError(
+            "QualifierNotFound",
+            `function ${name} or its version/alias ${qualifier} does not exist`,
+            "terminal",
+            {
+              cause: err,
+            },
+          );
     }
   },
 };

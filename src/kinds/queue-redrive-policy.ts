@@ -1,56 +1,32 @@
 import {
   GetQueueAttributesCommand,
-  GetQueueUrlCommand,
   type QueueAttributeName,
   SetQueueAttributesCommand,
 } from "@aws-sdk/client-sqs";
 import { z } from "zod";
 import { parseArn, queueName, sqsQueueArn } from "../aws/arn.js";
-import type { AwsClients } from "../aws/clients.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { intRange, managed, regionSchema } from "../manifests/fields.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
-
-/** An SQS queue named by name, URL or ARN; parts the form does not carry are undefined. */
-interface QueueRef {
-  name: string;
-  account?: string;
-  region?: string;
-  url?: string;
-}
-
-const QUEUE_NAME_RE = /^(?=.{1,80}$)[A-Za-z0-9_-]+(\.fifo)?$/;
-const QUEUE_URL_RE = /^https?:\/\/([^/\s]+)\/(\d{12})\/([^/\s]+?)\/?$/;
-// sqs.<region>.amazonaws.com[.cn] and the legacy <region>.queue.amazonaws.com.
-const URL_REGION_RE = /^(?:sqs\.([a-z0-9-]+)\.amazonaws\.|([a-z0-9-]+)\.queue\.amazonaws\.)/;
-
-function parseQueueRef(value: string): QueueRef | undefined {
-  const arn = parseArn(value);
-  if (arn) {
-    if (arn.service !== "sqs" || !QUEUE_NAME_RE.test(arn.resource)) return undefined;
-    return { name: arn.resource, ...(arn.account && { account: arn.account }), ...(arn.region && { region: arn.region }) };
-  }
-  const url = QUEUE_URL_RE.exec(value);
-  if (url) {
-    const name = url[3]!;
-    if (!QUEUE_NAME_RE.test(name)) return undefined;
-    const host = URL_REGION_RE.exec(url[1]!);
-    const region = host?.[1] ?? host?.[2];
-    return { name, account: url[2]!, url: value, ...(region && { region }) };
-  }
-  return QUEUE_NAME_RE.test(value) ? { name: value } : undefined;
-}
-
-const isFifo = (name: string) => name.endsWith(".fifo");
+import {
+  forgetQueueUrl,
+  isFifo,
+  type ParsedPolicy,
+  parseQueueRef,
+  parseRedrivePolicy,
+  queueUrl,
+} from "./sqs-queue.js";
 
 const queueSchema = z.string().refine((v) => parseQueueRef(v) !== undefined, {
   message: "must be an SQS queue name, queue URL or queue ARN",
 });
 
-const deadLetterQueueSchema = z.string().refine((v) => parseQueueRef(v) !== undefined && !/^https?:/.test(v), {
-  message: "must be an SQS queue name or queue ARN",
-});
+const deadLetterQueueSchema = z
+  .string()
+  .refine((v) => parseQueueRef(v) !== undefined && !/^https?:/.test(v), {
+    message: "must be an SQS queue name or queue ARN",
+  });
 
 export const queueRedrivePolicySpecSchema = z
   .strictObject({
@@ -74,14 +50,16 @@ export const queueRedrivePolicySpecSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["maxReceiveCount"],
-        message: "cannot be set when deadLetterQueue is null (removing the redrive policy removes maxReceiveCount too)",
+        message:
+          "cannot be set when deadLetterQueue is null (removing the redrive policy removes maxReceiveCount too)",
       });
     }
     if (spec.maxReceiveCount === null && spec.deadLetterQueue !== null) {
       ctx.addIssue({
         code: "custom",
         path: ["maxReceiveCount"],
-        message: "may be null only together with deadLetterQueue: null (a redrive policy always has a maxReceiveCount)",
+        message:
+          "may be null only together with deadLetterQueue: null (a redrive policy always has a maxReceiveCount)",
       });
     }
     if (typeof spec.deadLetterQueue !== "string") return;
@@ -129,36 +107,6 @@ const MANAGED = ["deadLetterQueue", "maxReceiveCount", "visibilityTimeoutSeconds
 const DEFAULTS = { visibilityTimeoutSeconds: 30 };
 const ATTRIBUTES: QueueAttributeName[] = ["RedrivePolicy", "VisibilityTimeout", "QueueArn"];
 
-// name → URL per client set: a long-running controller resolves each queue once, not on every sweep.
-const urlCache = new WeakMap<AwsClients, Map<string, string>>();
-
-function cacheFor(aws: AwsClients): Map<string, string> {
-  let cache = urlCache.get(aws);
-  if (!cache) {
-    cache = new Map();
-    urlCache.set(aws, cache);
-  }
-  return cache;
-}
-
-function cacheKey(region: string, ref: QueueRef): string {
-  return `${region}/${ref.account ?? ""}/${ref.name}`;
-}
-
-async function queueUrl(aws: AwsClients, region: string, ref: QueueRef): Promise<string> {
-  if (ref.url) return ref.url;
-  const cache = cacheFor(aws);
-  const key = cacheKey(region, ref);
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const out = await aws
-    .sqs(region)
-    .send(new GetQueueUrlCommand({ QueueName: ref.name, ...(ref.account && { QueueOwnerAWSAccountId: ref.account }) }));
-  if (!out.QueueUrl) throw new ResourceError("QueueNotFound", `GetQueueUrl returned no URL for ${ref.name}`);
-  cache.set(key, out.QueueUrl);
-  return out.QueueUrl;
-}
-
 /** The DLQ as an ARN: a bare name lives in the queue's own account and region. */
 function dlqArn(value: string, queueArn: string): string {
   if (parseArn(value)) return value;
@@ -167,35 +115,14 @@ function dlqArn(value: string, queueArn: string): string {
   return sqsQueueArn(queue.region, queue.account, value, queue.partition);
 }
 
-interface ParsedPolicy {
-  deadLetterQueue: string | null;
-  maxReceiveCount: number | null;
-  other: Record<string, unknown>;
-}
-
-/** Parses RedrivePolicy by meaning: key order is irrelevant and `"5"` is 5. */
-export function parseRedrivePolicy(raw: string | undefined): ParsedPolicy {
-  if (raw === undefined || raw.trim() === "") return { deadLetterQueue: null, maxReceiveCount: null, other: {} };
-  const parsed: unknown = JSON.parse(raw);
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new SyntaxError("RedrivePolicy is not a JSON object");
-  }
-  const { deadLetterTargetArn, maxReceiveCount, ...other } = parsed as Record<string, unknown>;
-  const count = typeof maxReceiveCount === "string" ? Number(maxReceiveCount.trim()) : maxReceiveCount;
-  return {
-    deadLetterQueue: typeof deadLetterTargetArn === "string" && deadLetterTargetArn !== "" ? deadLetterTargetArn : null,
-    maxReceiveCount: typeof count === "number" && Number.isFinite(count) ? count : null,
-    other,
-  };
-}
-
 async function readOne(
   ctx: KindContext,
   resource: DesiredResource<QueueRedrivePolicySpec>,
 ): Promise<QueueRedrivePolicyActual | ResourceError> {
   const { spec, region } = resource;
   const ref = parseQueueRef(spec.queue);
-  if (!ref) return new ResourceError("InvalidSpec", `queue ${spec.queue} is not an SQS queue name, URL or ARN`);
+  if (!ref)
+    return new ResourceError("InvalidSpec", `queue ${spec.queue} is not an SQS queue name, URL or ARN`);
   if (ref.region && ref.region !== region) {
     return new ResourceError(
       "RegionMismatch",
@@ -212,7 +139,7 @@ async function readOne(
     attributes = out.Attributes ?? {};
   } catch (err) {
     if (isNotFound(err)) {
-      cacheFor(ctx.aws).delete(cacheKey(region, ref));
+      forgetQueueUrl(ctx.aws, region, ref);
       return new ResourceError("QueueNotFound", `queue ${ref.name} does not exist in ${region}`, "terminal", {
         cause: err,
       });
@@ -223,7 +150,10 @@ async function readOne(
   try {
     policy = parseRedrivePolicy(attributes.RedrivePolicy);
   } catch (err) {
-    return new ResourceError("InvalidRedrivePolicy", `queue ${ref.name} has an unreadable RedrivePolicy: ${String(err)}`);
+    return new ResourceError(
+      "InvalidRedrivePolicy",
+      `queue ${ref.name} has an unreadable RedrivePolicy: ${String(err)}`,
+    );
   }
   const queueArn = attributes.QueueArn ?? sqsQueueArn(region, ref.account ?? "", ref.name);
   const actual: QueueRedrivePolicyActual = {
@@ -238,7 +168,10 @@ async function readOne(
 }
 
 /** What validation cannot know without the queue: its region, and whether it already has a policy. */
-function checkAgainstQueue(spec: QueueRedrivePolicySpec, actual: QueueRedrivePolicyActual): ResourceError | undefined {
+function checkAgainstQueue(
+  spec: QueueRedrivePolicySpec,
+  actual: QueueRedrivePolicyActual,
+): ResourceError | undefined {
   if (typeof spec.deadLetterQueue === "string") {
     const dlq = parseArn(dlqArn(spec.deadLetterQueue, actual.queueArn));
     const queue = parseArn(actual.queueArn);
@@ -273,24 +206,36 @@ async function verifyDlqExists(ctx: KindContext, region: string, arn: string): P
     await queueUrl(ctx.aws, region, ref);
   } catch (err) {
     if (isNotFound(err)) {
-      throw new ResourceError("DeadLetterQueueNotFound", `dead-letter queue ${arn} does not exist`, "terminal", {
-        cause: err,
-      });
+      throw new ResourceError(
+        "DeadLetterQueueNotFound",
+        `dead-letter queue ${arn} does not exist`,
+        "terminal",
+        {
+          cause: err,
+        },
+      );
     }
     throw classifyAwsError(err, `checking dead-letter queue ${ref.name}`);
   }
 }
 
 /** The SetQueueAttributes map for the changes: only changed attributes, the policy merged with its current half. */
-export function attributesFor(actual: QueueRedrivePolicyActual, changes: FieldChange[]): Record<string, string> {
+export function attributesFor(
+  actual: QueueRedrivePolicyActual,
+  changes: FieldChange[],
+): Record<string, string> {
   const desired = new Map(changes.map((c) => [c.field, c.desired]));
   const attributes: Record<string, string> = {};
   if (desired.has("visibilityTimeoutSeconds")) {
     attributes.VisibilityTimeout = String(desired.get("visibilityTimeoutSeconds"));
   }
   if (desired.has("deadLetterQueue") || desired.has("maxReceiveCount")) {
-    const dlq = desired.has("deadLetterQueue") ? (desired.get("deadLetterQueue") as string | null) : actual.deadLetterQueue;
-    const count = desired.has("maxReceiveCount") ? (desired.get("maxReceiveCount") as number | null) : actual.maxReceiveCount;
+    const dlq = desired.has("deadLetterQueue")
+      ? (desired.get("deadLetterQueue") as string | null)
+      : actual.deadLetterQueue;
+    const count = desired.has("maxReceiveCount")
+      ? (desired.get("maxReceiveCount") as number | null)
+      : actual.maxReceiveCount;
     if (dlq === null) {
       // An empty string is how SQS removes the attribute (aws-reference §4.3).
       attributes.RedrivePolicy = "";
@@ -330,16 +275,18 @@ export const queueRedrivePolicy: Kind<QueueRedrivePolicySpec, QueueRedrivePolicy
 
   async read(ctx, resources) {
     const result: ReadResult<QueueRedrivePolicyActual> = new Map();
-    const outcomes = await Promise.all(resources.map((r) => readOne(ctx, r)));
-    resources.forEach((r, i) => {
-      result.set(r.identity, outcomes[i]!);
-    });
+    await Promise.all(
+      resources.map(async (r) => {
+        result.set(r.identity, await readOne(ctx, r));
+      }),
+    );
     return result;
   },
 
   diff(spec, actual) {
     const wanted: Record<string, unknown> = { ...spec };
-    if (typeof spec.deadLetterQueue === "string") wanted.deadLetterQueue = dlqArn(spec.deadLetterQueue, actual.queueArn);
+    if (typeof spec.deadLetterQueue === "string")
+      wanted.deadLetterQueue = dlqArn(spec.deadLetterQueue, actual.queueArn);
     const view = {
       deadLetterQueue: actual.deadLetterQueue,
       maxReceiveCount: actual.maxReceiveCount,
@@ -365,9 +312,14 @@ export const queueRedrivePolicy: Kind<QueueRedrivePolicySpec, QueueRedrivePolicy
         .send(new SetQueueAttributesCommand({ QueueUrl: actual.queueUrl, Attributes: attributes }));
     } catch (err) {
       if (isNotFound(err)) {
-        throw new ResourceError("QueueNotFound", `setting attributes of ${actual.queueArn}: ${String(err)}`, "terminal", {
-          cause: err,
-        });
+        throw new ResourceError(
+          "QueueNotFound",
+          `setting attributes of ${actual.queueArn}: ${(err as Error).message}`,
+          "terminal",
+          {
+            cause: err,
+          },
+        );
       }
       throw classifyAwsError(err, `setting attributes of ${actual.queueArn}`);
     }

@@ -1,0 +1,72 @@
+import { PutFunctionEventInvokeConfigCommand } from "@aws-sdk/client-lambda";
+import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import {
+  createFunction,
+  createMapping,
+  createQueue,
+  createRule,
+  createStream,
+  putTarget,
+  sdk,
+} from "../../test/support/aws.js";
+
+/**
+ * Creates the AWS objects the bundled manifests/ name, several of them drifted
+ * on purpose, so the controller has something to find and repair.
+ */
+export async function seedDemo(endpoint: string): Promise<void> {
+  const queue = (name: string, attrs?: Record<string, string>) => createQueue(name, attrs, endpoint);
+  const [, , , work, workDlq] = await Promise.all([
+    queue("orders-notifier-failed"),
+    queue("orders-notifier-dlq"),
+    queue("orders-stream-failed"),
+    queue("orders-work", { VisibilityTimeout: "30" }),
+    queue("orders-work-dlq"),
+    queue("orders-events-dlq"),
+  ]);
+  const stream = await createStream("orders", endpoint);
+
+  const notifier = await createFunction("orders-notifier", { endpoint });
+  await createFunction("orders-stream-processor", { endpoint });
+  await createFunction("orders-worker", { endpoint, timeout: 30 });
+
+  // Drift: someone set retries to 0 and dropped the on-failure destination.
+  await sdk(endpoint).lambda.send(
+    new PutFunctionEventInvokeConfigCommand({
+      FunctionName: "orders-notifier",
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 3600,
+    }),
+  );
+  // Drift: the stream mapping retries forever (the AWS default), so a poison record blocks the shard.
+  await createMapping(
+    "orders-stream-processor",
+    stream,
+    { BatchSize: 100, MaximumBatchingWindowInSeconds: 1 },
+    endpoint,
+  );
+  await createMapping(
+    "orders-worker",
+    work.arn,
+    { BatchSize: 10, FunctionResponseTypes: ["ReportBatchItemFailures"], ScalingConfig: { MaximumConcurrency: 5 } },
+    endpoint,
+  );
+  // Drift: maxReceiveCount lowered to 1 by hand.
+  await sdk(endpoint).sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: work.url,
+      Attributes: {
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: workDlq.arn, maxReceiveCount: "1" }),
+        VisibilityTimeout: "180",
+      },
+    }),
+  );
+  await createRule("order-placed", undefined, endpoint);
+  // Drift: the target has no retry policy and no DLQ; its Input must survive the repair.
+  await putTarget(
+    "order-placed",
+    { Id: "notify", Arn: notifier, Input: JSON.stringify({ source: "order-placed" }) },
+    undefined,
+    endpoint,
+  );
+}

@@ -1,0 +1,198 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { manifestJsonSchema } from "../manifests/json-schema.js";
+import { loadManifests } from "../manifests/load.js";
+import type { GlobalOptions } from "./context.js";
+import { resolveRegion } from "./context.js";
+import { parseDuration } from "./duration.js";
+import { formatManifestError, formatWarning } from "./output.js";
+import { runPlan } from "./plan.js";
+import { runCommand } from "./run.js";
+
+/** Exit codes of design §2. */
+export const EXIT = { ok: 0, failed: 1, drift: 2 } as const;
+
+function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`must be a positive integer, got "${value}"`);
+  return n;
+}
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Runs the CLI with the given arguments (without `node` and the script) and resolves to the exit code. */
+export async function runCli(args: readonly string[], io: Io = processIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  program.exitOverride();
+  program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  try {
+    await program.parseAsync([...args], { from: "user" });
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
+    if (e.code?.startsWith("commander.")) return EXIT.failed;
+    io.stderr(`retryctl: ${e.message ?? String(err)}\n`);
+    return EXIT.failed;
+  }
+  return exitCode;
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command("retryctl")
+    .description("GitOps reconciler for AWS Lambda retry behaviour")
+    .version("0.1.0")
+    .addOption(
+      new Option("--region <region>", "AWS region for manifests without spec.region").env("RETRYCTL_REGION"),
+    )
+    .addOption(
+      new Option("--endpoint-url <url>", "one endpoint for every AWS service").env("RETRYCTL_ENDPOINT_URL"),
+    )
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+        .env("RETRYCTL_LOG_LEVEL"),
+    )
+    .addOption(
+      new Option("--output <format>", "output of validate, diff and apply")
+        .choices(["text", "json"])
+        .default("text")
+        .env("RETRYCTL_OUTPUT"),
+    )
+    .showHelpAfterError();
+
+  const globals = () => program.opts<GlobalOptions>();
+
+  program
+    .command("validate")
+    .description("parse, validate and lint manifests offline (no AWS calls)")
+    .argument("<dir...>", "folders of manifests")
+    .action(async (dirs: string[]) => {
+      const options = globals();
+      const load = await loadManifests(dirs, { defaultRegion: resolveRegion(options) });
+      const valid = load.errors.length === 0;
+      if (options.output === "json") {
+        const doc = {
+          valid,
+          errors: load.errors.map(({ file, line, path, message }) => ({ file, line, path, message })),
+          warnings: load.warnings.map(({ file, line, code, message }) => ({ file, line, code, message })),
+        };
+        io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+      } else {
+        for (const e of load.errors) io.stdout(`error: ${formatManifestError(e)}\n`);
+        for (const w of load.warnings) io.stdout(`${formatWarning(w)}\n`);
+        io.stdout(
+          `${load.manifests.length} valid manifest(s), ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,
+        );
+      }
+      setExit(valid ? EXIT.ok : EXIT.failed);
+    });
+
+  const waitTimeout = new Option(
+    "--wait-timeout <duration>",
+    "how long to wait out resources in motion or throttled before reporting them as failed",
+  )
+    .argParser(duration)
+    .default(120_000, "2m");
+  const concurrency = new Option("--concurrency <n>", "resources applied at once")
+    .argParser(positiveInt)
+    .default(8);
+
+  program
+    .command("diff")
+    .description("read AWS and print the plan (exit 0 in sync, 2 drift, 1 error)")
+    .argument("<dir>", "folder of manifests")
+    .addOption(waitTimeout)
+    .addOption(concurrency)
+    .action(async (dir: string, opts: { waitTimeout: number; concurrency: number }) => {
+      const { load, results } = await runPlan(
+        dir,
+        io,
+        { ...globals(), dryRun: true, waitTimeoutMs: opts.waitTimeout, concurrency: opts.concurrency },
+        "plan",
+      );
+      const failed = load.errors.length > 0 || results.some((r) => r.action === "error");
+      const drift = results.some(
+        (r) => r.action === "create" || r.action === "update" || r.action === "observed",
+      );
+      setExit(failed ? EXIT.failed : drift ? EXIT.drift : EXIT.ok);
+    });
+
+  program
+    .command("apply")
+    .description("reconcile once and report (exit 0 all converged, 1 any failed)")
+    .argument("<dir>", "folder of manifests")
+    .option("--dry-run", "plan only; change nothing", false)
+    .addOption(waitTimeout)
+    .addOption(concurrency)
+    .action(async (dir: string, opts: { dryRun: boolean; waitTimeout: number; concurrency: number }) => {
+      const { load, results } = await runPlan(
+        dir,
+        io,
+        { ...globals(), dryRun: opts.dryRun, waitTimeoutMs: opts.waitTimeout, concurrency: opts.concurrency },
+        "apply",
+      );
+      const failed = load.errors.length > 0 || results.some((r) => r.action === "error");
+      setExit(failed ? EXIT.failed : EXIT.ok);
+    });
+
+  program
+    .command("run")
+    .description("the long-running controller")
+    .requiredOption("--dir <dir>", "folder (or git-sync link) of manifests", process.env.RETRYCTL_DIR)
+    .addOption(
+      new Option("--resync-interval <duration>", "re-read every resource this often")
+        .argParser(duration)
+        .default(300_000, "5m")
+        .env("RETRYCTL_RESYNC_INTERVAL"),
+    )
+    .addOption(
+      new Option("--mode <mode>", "enforce repairs drift; observe only reports it")
+        .choices(["enforce", "observe"])
+        .default("enforce")
+        .env("RETRYCTL_MODE"),
+    )
+    .addOption(new Option("--listen <addr>", "HTTP address").default("0.0.0.0:8080").env("RETRYCTL_LISTEN"))
+    .addOption(
+      new Option("--concurrency <n>", "resources reconciled at once")
+        .argParser(positiveInt)
+        .default(8)
+        .env("RETRYCTL_CONCURRENCY"),
+    )
+    .addOption(
+      new Option("--debounce <duration>", "quiet time after a change before reconciling")
+        .argParser(duration)
+        .default(500, "500ms")
+        .env("RETRYCTL_DEBOUNCE"),
+    )
+    .action(async (opts) => {
+      await runCommand({ ...globals(), ...opts });
+    });
+
+  program
+    .command("schema")
+    .description("print the JSON Schema of the manifests (for editors)")
+    .action(() => {
+      io.stdout(`${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
+    });
+
+  return program;
+}
