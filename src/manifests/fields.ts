@@ -39,7 +39,12 @@ export function managed<T extends z.ZodType>(schema: T) {
 }
 
 /** Reports an ARN whose region differs from the manifest's `spec.region`. */
-export function checkArnRegion(ctx: z.RefinementCtx, region: string | undefined, value: unknown, path: string[]): void {
+export function checkArnRegion(
+  ctx: z.RefinementCtx,
+  region: string | undefined,
+  value: unknown,
+  path: string[],
+): void {
   if (region === undefined || typeof value !== "string") return;
   const arn = parseArn(value);
   if (arn?.region && arn.region !== region) {

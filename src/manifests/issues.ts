@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { knownKeys, numberBounds, schemaAt } from "./schema-walk.js";
+import { isIntegerSchema, knownKeys, numberBounds, schemaAt, unwrap } from "./schema-walk.js";
 import { closest } from "./suggest.js";
 import type { PathSegment } from "./yaml-position.js";
 
@@ -13,7 +13,7 @@ export const DEFAULT_MESSAGE = "\u0000retryctl-default-message";
 /** Parse options that make zod's default messages recognisable. */
 export const PARSE_OPTIONS = { error: () => DEFAULT_MESSAGE } as const;
 
-/** One problem at one field; the message does not repeat the path. */
+/** One problem at one field; the message does not repeat the path (`formatManifestError` puts it in front). */
 export interface FieldIssue {
   path: PathSegment[];
   message: string;
@@ -36,7 +36,8 @@ export function describeValue(value: unknown): string {
     const shown = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
     return JSON.stringify(shown);
   }
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return String(value);
   if (Array.isArray(value)) return "a list";
   if (value instanceof Uint8Array) return "binary data";
   if (typeof value === "object") return "a mapping";
@@ -72,6 +73,11 @@ function formatLiteral(value: unknown): string {
   return typeof value === "string" ? value : String(value);
 }
 
+function allowedValues(values: readonly unknown[]): string {
+  if (values.length === 1) return `must be ${formatLiteral(values[0])}`;
+  return `must be one of ${values.map(formatLiteral).join(", ")}`;
+}
+
 function toSegments(path: readonly PropertyKey[]): PathSegment[] {
   return path.map((s) => (typeof s === "number" ? s : String(s)));
 }
@@ -92,9 +98,15 @@ function sizeOf(value: unknown): number | undefined {
   return undefined;
 }
 
-function rangeMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall, value: unknown, target?: z.core.$ZodType) {
+function rangeMessage(
+  issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall,
+  value: unknown,
+  target?: z.core.$ZodType,
+) {
   const big = issue.code === "too_big";
-  const limit = Number(big ? (issue as z.core.$ZodIssueTooBig).maximum : (issue as z.core.$ZodIssueTooSmall).minimum);
+  const limit = Number(
+    big ? (issue as z.core.$ZodIssueTooBig).maximum : (issue as z.core.$ZodIssueTooSmall).minimum,
+  );
   const got = describeValue(value);
   switch (issue.origin) {
     case "number":
@@ -126,22 +138,27 @@ function rangeMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall, 
 function defaultMessage(issue: z.core.$ZodIssue, value: unknown, target?: z.core.$ZodType): string {
   const got = describeValue(value);
   switch (issue.code) {
-    case "invalid_type":
-      return `must be ${expectedText(issue.expected)}, got ${got}`;
+    case "invalid_type": {
+      // zod reports a string given to `z.int()` as "expected number"; the field wants an integer.
+      const integer = issue.expected === "number" && isIntegerSchema(target);
+      return `must be ${integer ? "an integer" : expectedText(issue.expected)}, got ${got}`;
+    }
     case "too_big":
     case "too_small":
       return rangeMessage(issue, value, target);
     case "invalid_format":
       if (issue.format === "regex" && issue.pattern) return `must match ${issue.pattern}, got ${got}`;
-      if (issue.format === "starts_with") return `must start with "${issue.prefix}", got ${got}`;
-      if (issue.format === "ends_with") return `must end with "${issue.suffix}", got ${got}`;
-      if (issue.format === "includes") return `must contain "${issue.includes}", got ${got}`;
+      if (issue.format === "starts_with")
+        return `must start with "${(issue as z.core.$ZodIssueStringStartsWith).prefix}", got ${got}`;
+      if (issue.format === "ends_with")
+        return `must end with "${(issue as z.core.$ZodIssueStringEndsWith).suffix}", got ${got}`;
+      if (issue.format === "includes")
+        return `must contain "${(issue as z.core.$ZodIssueStringIncludes).includes}", got ${got}`;
       return `must be a valid ${issue.format}, got ${got}`;
     case "not_multiple_of":
       return `must be a multiple of ${issue.divisor}, got ${got}`;
     case "invalid_value":
-      if (issue.values.length === 1) return `must be ${formatLiteral(issue.values[0])}, got ${got}`;
-      return `must be one of ${issue.values.map(formatLiteral).join(", ")}, got ${got}`;
+      return `${allowedValues(issue.values)}, got ${got}`;
     default:
       return `is invalid (${got})`;
   }
@@ -150,7 +167,8 @@ function defaultMessage(issue: z.core.$ZodIssue, value: unknown, target?: z.core
 /** Adds the offending value to a schema's own "must …" message, unless it already says what it got. */
 function customMessage(message: string, value: unknown): string {
   const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
-  if (scalar && /^must\b/.test(message) && !/\bgot\b/.test(message)) return `${message}, got ${describeValue(value)}`;
+  if (scalar && /^must\b/.test(message) && !/\bgot\b/.test(message))
+    return `${message}, got ${describeValue(value)}`;
   return message;
 }
 
@@ -159,7 +177,8 @@ function describeOne(issue: z.core.$ZodIssue, path: PathSegment[], ctx: Describe
   const custom = issue.message !== DEFAULT_MESSAGE;
   if (!present && (issue.code === "invalid_type" || issue.code === "invalid_value")) {
     if (custom) return { path, message: `is required; ${issue.message}` };
-    if (issue.code === "invalid_value") return { path, message: `is required; ${defaultMessage(issue, value).split(", got")[0]}` };
+    if (issue.code === "invalid_value")
+      return { path, message: `is required; ${allowedValues(issue.values)}` };
     return { path, message: "is required" };
   }
   if (custom) return { path, message: customMessage(issue.message, value) };
@@ -179,16 +198,30 @@ function unknownFields(issue: z.core.$ZodIssueUnrecognizedKeys, path: PathSegmen
   });
 }
 
-function unionIssues(issue: z.core.$ZodIssueInvalidUnion, path: PathSegment[], ctx: DescribeContext): FieldIssue[] {
+function unionIssues(
+  issue: z.core.$ZodIssueInvalidUnion,
+  path: PathSegment[],
+  ctx: DescribeContext,
+): FieldIssue[] {
   const { value } = valueAt(ctx.data, path);
   if (issue.errors.length === 0) {
+    // A discriminated union whose discriminator matched no option lists the options it knows.
     const options = (issue as { options?: unknown[] }).options;
-    const list = options?.map(formatLiteral).join(", ");
-    return [{ path, message: list ? `must be one of ${list}, got ${describeValue(value)}` : "matches none of the allowed forms" }];
+    const message = options?.length
+      ? `${allowedValues(options)}, got ${describeValue(value)}`
+      : "matches none of the allowed forms";
+    return [{ path, message }];
   }
-  const typeOnly = issue.errors.every((branch) => branch.length === 1 && branch[0]?.code === "invalid_type" && branch[0].path.length === 0);
+  const typeOnly = issue.errors.every(
+    (branch) => branch.length === 1 && branch[0]?.code === "invalid_type" && branch[0].path.length === 0,
+  );
   if (typeOnly) {
-    const expected = issue.errors.map((branch) => expectedText((branch[0] as z.core.$ZodIssueInvalidType).expected));
+    const union = unwrap(schemaAt(ctx.schema, path) ?? ctx.schema) as z.core.$ZodTypes;
+    const options = union._zod.def.type === "union" ? union._zod.def.options : [];
+    const expected = issue.errors.map((branch, index) => {
+      const wanted = (branch[0] as z.core.$ZodIssueInvalidType).expected;
+      return wanted === "number" && isIntegerSchema(options[index]) ? "an integer" : expectedText(wanted);
+    });
     return [{ path, message: `must be ${[...new Set(expected)].join(" or ")}, got ${describeValue(value)}` }];
   }
   // The branch with the fewest complaints is the one the author most likely meant.

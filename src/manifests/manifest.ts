@@ -2,8 +2,15 @@ import type { AnyKind } from "../kinds/kind.js";
 import type { Mode } from "./envelope.js";
 
 export interface SourceRef {
+  /**
+   * Display path: relative to the directory given (through a symlinked root, never the
+   * resolved worktree); prefixed with that directory when several were given.
+   */
   file: string;
-  /** 1-based line of the document's start (or of the field an issue is about). */
+  /**
+   * 1-based line of the document's start (or of the field an issue is about); 1 for a
+   * problem with a whole file (binary, too large), 0 for one with a directory.
+   */
   line: number;
 }
 
@@ -37,6 +44,8 @@ export interface ManifestError extends SourceRef {
 export interface ManifestWarning extends SourceRef {
   code: string;
   message: string;
+  /** Field path the warning is about, such as `spec.onFailure` (empty when about no field). */
+  path?: string;
   kind?: string;
   name?: string;
 }

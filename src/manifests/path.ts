@@ -15,9 +15,3 @@ export function formatPath(path: readonly PathSegment[]): string {
   }
   return out;
 }
-
-/** `path: message`, or the bare message for errors about a whole file or document. */
-export function withPath(path: readonly PathSegment[], message: string): string {
-  const name = formatPath(path);
-  return name === "" ? message : `${name}: ${message}`;
-}

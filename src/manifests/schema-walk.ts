@@ -98,7 +98,16 @@ export function numberBounds(schema: Schema | undefined): NumberBounds {
   if ((inner as z.core.$ZodTypes)._zod.def.type !== "number") return {};
   const { minValue, maxValue } = inner as z.ZodNumber;
   const bounds: NumberBounds = {};
-  if (minValue !== null && Number.isFinite(minValue) && minValue > Number.MIN_SAFE_INTEGER) bounds.min = minValue;
-  if (maxValue !== null && Number.isFinite(maxValue) && maxValue < Number.MAX_SAFE_INTEGER) bounds.max = maxValue;
+  if (minValue !== null && Number.isFinite(minValue) && minValue > Number.MIN_SAFE_INTEGER)
+    bounds.min = minValue;
+  if (maxValue !== null && Number.isFinite(maxValue) && maxValue < Number.MAX_SAFE_INTEGER)
+    bounds.max = maxValue;
   return bounds;
+}
+
+/** True for `z.int()` and friends (a number schema with an integer format). */
+export function isIntegerSchema(schema: Schema | undefined): boolean {
+  if (schema === undefined) return false;
+  const inner = unwrap(schema);
+  return (inner as z.core.$ZodTypes)._zod.def.type === "number" && (inner as z.ZodNumber).isInt === true;
 }

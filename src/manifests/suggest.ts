@@ -26,9 +26,3 @@ export function closest(input: string, known: readonly string[]): string | undef
   }
   return undefined;
 }
-
-/** ` Did you mean "x"?` or an empty string. */
-export function didYouMean(input: string, known: readonly string[]): string {
-  const suggestion = closest(input, known);
-  return suggestion === undefined ? "" : `; did you mean "${suggestion}"?`;
-}

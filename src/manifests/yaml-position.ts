@@ -81,7 +81,8 @@ export function complexKeyLine(positioned: PositionedDocument): number | undefin
     if (depth > 256) return undefined;
     if (isMap(node)) {
       for (const pair of node.items) {
-        if (!isScalar(pair.key)) return lineOf(positioned.lineCounter, pair.key as Node) ?? documentLine(positioned);
+        if (!isScalar(pair.key))
+          return lineOf(positioned.lineCounter, pair.key as Node) ?? documentLine(positioned);
         const found = visit(pair.value, depth + 1);
         if (found !== undefined) return found;
       }

@@ -10,20 +10,33 @@ server whose parent died does not linger).
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
 from importlib.metadata import version
 
-PINNED_MOTO = "5.2.5"
+HERE = os.path.dirname(os.path.abspath(__file__))
+REQUIREMENTS = os.path.join(HERE, "requirements.txt")
+
+
+def _pinned_moto() -> str:
+    # requirements.txt is the single place the version is named.
+    with open(REQUIREMENTS, encoding="utf-8") as f:
+        for line in f:
+            match = re.match(r"^\s*moto(\[[^\]]*\])?==([^\s#]+)", line)
+            if match:
+                return match.group(2)
+    raise SystemExit(f"moto_launcher: no 'moto==<version>' pin in {REQUIREMENTS}")
 
 
 def _check_pin() -> None:
+    pinned = _pinned_moto()
     installed = version("moto")
-    if installed != PINNED_MOTO:
+    if installed != pinned:
         sys.stderr.write(
             f"moto_launcher: installed moto is {installed}, but the fidelity patches are written "
-            f"against moto {PINNED_MOTO} (test/backend/requirements.txt). Re-run "
+            f"against moto {pinned} (test/backend/requirements.txt). Re-run "
             "scripts/ensure-venv.sh, or move the pin and re-verify every patch.\n"
         )
         sys.exit(3)
@@ -43,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
 
     _check_pin()
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, HERE)
     if not args.vanilla:
         import fidelity
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -51,7 +52,11 @@ export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer
   await waitForHttp(endpoint);
   return {
     endpoint,
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      // A clean run leaves nothing behind; a failed start keeps the log for reading.
+      await rm(logFile, { force: true });
+    },
   };
 }
 

@@ -1,6 +1,20 @@
-"""retryctl's fidelity patches for moto, one module per area."""
+"""retryctl's fidelity patches for moto, one module per area.
 
-PATCHES: dict = {}
+Each module names the row of the "Where moto is wrong" table in
+/work/shared/testing.md it fixes and exposes ``apply()``. Each is proven
+necessary by a test in test/integration/backend/ that also runs against a
+vanilla moto and shows the AWS behaviour missing there.
+"""
+
+from collections.abc import Callable
+
+from . import dead_letter_config, esm, event_invoke_config
+
+PATCHES: dict[str, Callable[[], None]] = {
+    "event_invoke_config": event_invoke_config.apply,
+    "dead_letter_config": dead_letter_config.apply,
+    "esm": esm.apply,
+}
 
 
 def apply_all() -> list[str]:

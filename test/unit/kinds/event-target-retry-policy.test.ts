@@ -1,5 +1,7 @@
-import type { Target } from "@aws-sdk/client-eventbridge";
+import type { PutTargetsCommand, PutTargetsCommandOutput, Target } from "@aws-sdk/client-eventbridge";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import type { AwsClients } from "../../../src/aws/clients.js";
 import {
   type EventTargetRetryPolicySpec,
   eventTargetRetryPolicy,
@@ -173,5 +175,77 @@ describe("EventTargetRetryPolicy lint", () => {
     ]);
     expect(eventTargetRetryPolicy.lint(spec({ deadLetterQueue: null }))).toHaveLength(1);
     expect(eventTargetRetryPolicy.lint(spec({ deadLetterQueue: DLQ }))).toEqual([]);
+  });
+});
+
+/** An events client that answers PutTargets with the given output and records what was sent. */
+function fakeEvents(output: Partial<PutTargetsCommandOutput>) {
+  const sent: PutTargetsCommand[] = [];
+  const client = {
+    send: async (command: PutTargetsCommand) => {
+      sent.push(command);
+      return { $metadata: { httpStatusCode: 200 }, ...output };
+    },
+  };
+  const aws = { events: () => client } as unknown as AwsClients;
+  return { ctx: { aws, log: pino({ level: "silent" }) }, sent };
+}
+
+describe("EventTargetRetryPolicy apply: partial failures", () => {
+  const resource = {
+    name: "t",
+    region: "us-east-1",
+    identity: "us-east-1/default/orders-rule/orders-fn",
+    spec: spec({ maximumRetryAttempts: 1 }),
+  };
+  const changes = [{ field: "maximumRetryAttempts", actual: 3, desired: 1 }];
+
+  // moto always answers FailedEntryCount 0, so what AWS sends under contention is replayed here.
+  it("turns a ConcurrentModificationException entry into a transient ConcurrentModification", async () => {
+    const { ctx } = fakeEvents({
+      FailedEntryCount: 1,
+      FailedEntries: [
+        { TargetId: "orders-fn", ErrorCode: "ConcurrentModificationException", ErrorMessage: "busy" },
+      ],
+    });
+    await expect(
+      eventTargetRetryPolicy.apply(ctx, resource, { target: fullTarget }, changes),
+    ).rejects.toMatchObject({
+      name: "ResourceError",
+      code: "ConcurrentModification",
+      retry: "transient",
+    });
+  });
+
+  it("turns any other failed entry into a terminal error with the entry's ErrorCode", async () => {
+    const { ctx } = fakeEvents({
+      FailedEntryCount: 1,
+      FailedEntries: [
+        {
+          TargetId: "orders-fn",
+          ErrorCode: "ValidationException",
+          ErrorMessage: "SQS FIFO is not supported",
+        },
+      ],
+    });
+    await expect(
+      eventTargetRetryPolicy.apply(ctx, resource, { target: fullTarget }, changes),
+    ).rejects.toMatchObject({
+      code: "ValidationException",
+      retry: "terminal",
+      message: expect.stringContaining("SQS FIFO is not supported"),
+    });
+  });
+
+  it("sends the whole target with the rule and bus, and succeeds when no entry failed", async () => {
+    const { ctx, sent } = fakeEvents({ FailedEntryCount: 0, FailedEntries: [] });
+    const onBus = { ...resource, spec: spec({ maximumRetryAttempts: 1, eventBusName: "orders-bus" }) };
+    await eventTargetRetryPolicy.apply(ctx, onBus, { target: fullTarget }, changes);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.input).toEqual({
+      Rule: "orders-rule",
+      EventBusName: "orders-bus",
+      Targets: [{ ...fullTarget, RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 3600 } }],
+    });
   });
 });

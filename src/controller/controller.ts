@@ -1,0 +1,508 @@
+import { realpath } from "node:fs/promises";
+import type { Logger } from "pino";
+import type { AwsClients } from "../aws/clients.js";
+import type { EngineOptions } from "../engine/reconcile.js";
+import type { ResourceResult } from "../engine/result.js";
+import type { Mode } from "../manifests/envelope.js";
+import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { revisionOf } from "../source/revision.js";
+import { planRevision, relativeToRoot } from "./desired.js";
+import { type ResourceStatusEntry, STATUSES, StatusStore } from "./status.js";
+import { Sweeper } from "./sweep.js";
+import { WorkQueue } from "./work-queue.js";
+
+export type ReconcileFn = (
+  manifests: readonly Manifest[],
+  options: EngineOptions,
+) => Promise<ResourceResult[]>;
+export type LoadFn = (root: string) => Promise<LoadResult>;
+
+export interface ControllerOptions {
+  dir: string;
+  mode: Mode;
+  aws: AwsClients;
+  log: Logger;
+  metrics: Metrics;
+  /** Every kind name, so the per-kind gauges start at zero. */
+  kinds: readonly string[];
+  concurrency: number;
+  resyncIntervalMs: number;
+  load: LoadFn;
+  reconcile: ReconcileFn;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** How long a failed load waits before it is tried again. */
+  reloadRetryMs?: number;
+  /** Told where the tree really is after each load, so the watcher can follow a swap. */
+  onTree?: (realDir: string) => void | Promise<void>;
+}
+
+/** `/status` (design §3). */
+export interface StatusDocument {
+  revision: string | null;
+  mode: Mode;
+  lastSyncTime: string | null;
+  ready: boolean;
+  resources: ResourceStatusEntry[];
+  manifestErrors: ManifestError[];
+}
+
+/** Keys already reconciled in a pass (a revision's first reconcile, or one sweep round). */
+interface Pass {
+  pending: Set<string>;
+  startedAt: number;
+  size: number;
+}
+
+/**
+ * The reconcile loop: turns loaded trees into queue entries, feeds ready
+ * entries to the engine in per-kind batches, and keeps status, readiness and
+ * metrics. Knows AWS only through the engine.
+ */
+export class Controller {
+  readonly #o: ControllerOptions;
+  readonly #log: Logger;
+  readonly #queue: WorkQueue;
+  readonly #sweeper: Sweeper;
+  readonly #status = new StatusStore();
+  readonly #abort = new AbortController();
+  readonly #inflight = new Set<Promise<void>>();
+
+  #desired = new Map<string, Manifest>();
+  /** Revision each managed manifest's content comes from (older than the current one for a retained manifest). */
+  #manifestRevision = new Map<string, string>();
+  #revision: string | undefined;
+  #manifestErrors: ManifestError[] = [];
+  #revisionPass: Pass | undefined;
+  #sweepPass: Pass | undefined;
+  #ready = false;
+  #lastSync: Date | undefined;
+  #stopping = false;
+  #syncing: Promise<void> | undefined;
+  #syncAgain = false;
+  #reloadTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: ControllerOptions) {
+    this.#o = options;
+    this.#log = options.log;
+    this.#queue = new WorkQueue({
+      concurrency: options.concurrency,
+      backoffBaseMs: options.backoffBaseMs,
+      backoffMaxMs: options.backoffMaxMs,
+      onReady: () => this.#pump(),
+      onDepth: (depth) => options.metrics.workqueueDepth.set(depth),
+    });
+    this.#sweeper = new Sweeper({
+      intervalMs: options.resyncIntervalMs,
+      keys: () => [...this.#desired.keys()],
+      onDue: (key) => {
+        if (this.#desired.has(key)) this.#queue.add(key, "sweep");
+      },
+      onRoundStart: (keys) => this.#startSweep(keys),
+    });
+    this.#initMetrics();
+  }
+
+  get revision(): string | undefined {
+    return this.#revision;
+  }
+
+  get alive(): boolean {
+    return !this.#stopping;
+  }
+
+  /** True once every resource queued for the current revision has been reconciled once. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  readiness(): { ready: boolean; detail: string } {
+    if (this.#ready) return { ready: true, detail: `revision ${this.#revision} reconciled` };
+    if (this.#revision === undefined) return { ready: false, detail: "manifests not loaded yet" };
+    const pass = this.#revisionPass;
+    const pending = pass ? pass.pending.size : 0;
+    return {
+      ready: false,
+      detail: `reconciling revision ${this.#revision}: ${pending} of ${pass?.size ?? 0} resources not reconciled yet`,
+    };
+  }
+
+  status(): StatusDocument {
+    return {
+      revision: this.#revision ?? null,
+      mode: this.#o.mode,
+      lastSyncTime: this.#lastSync?.toISOString() ?? null,
+      ready: this.#ready,
+      resources: this.#status.list(),
+      manifestErrors: this.#manifestErrors.map((e) => ({ ...e })),
+    };
+  }
+
+  /** Starts the periodic resync sweep. */
+  start(): void {
+    this.#sweeper.start();
+  }
+
+  /**
+   * Reads the tree and acts on what changed. Calls never overlap: one that
+   * arrives during a load makes that load run once more afterwards.
+   */
+  sync(): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    if (this.#syncing) {
+      this.#syncAgain = true;
+      return this.#syncing;
+    }
+    this.#syncing = (async () => {
+      try {
+        do {
+          this.#syncAgain = false;
+          await this.#syncOnce();
+        } while (this.#syncAgain && !this.#stopping);
+      } finally {
+        this.#syncing = undefined;
+      }
+    })();
+    return this.#syncing;
+  }
+
+  /** Stops taking work and waits (at most `timeoutMs`) for in-flight reconciles. */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    clearTimeout(this.#reloadTimer);
+    this.#sweeper.stop();
+    this.#queue.shutDown();
+    const inflight = this.#inflight.size;
+    if (inflight > 0) this.#log.info({ batches: inflight, timeoutMs }, "waiting for in-flight reconciles");
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      Promise.allSettled([...this.#inflight]).then(() => true),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      this.#log.warn({ timeoutMs }, "in-flight reconciles did not finish in time; abandoning them");
+      this.#abort.abort();
+    }
+    await this.#syncing?.catch(() => undefined);
+  }
+
+  async #syncOnce(): Promise<void> {
+    const { dir, log } = this.#o;
+    let root: string;
+    try {
+      root = await realpath(dir);
+    } catch (err) {
+      log.warn({ dir, err: String(err) }, "manifest directory not readable; waiting for it to appear");
+      this.#scheduleReload();
+      return;
+    }
+    let loaded: LoadResult;
+    try {
+      loaded = relativeToRoot(await this.#o.load(root), root);
+    } catch (err) {
+      log.error({ dir, root, err }, "loading manifests failed; keeping the current state");
+      this.#scheduleReload();
+      return;
+    }
+    // A swap while the files were read would mix two commits: read the new tree whole instead.
+    const after = await realpath(dir).catch(() => undefined);
+    if (after !== root) {
+      log.debug({ dir, root, now: after }, "tree swapped during the read; reading again");
+      this.#syncAgain = true;
+      return;
+    }
+    const revision = await revisionOf(root, loaded.contentHash);
+    await this.#o.onTree?.(root);
+    if (this.#stopping) return;
+    this.#applyTree(revision, loaded);
+  }
+
+  #scheduleReload(): void {
+    if (this.#stopping || this.#reloadTimer) return;
+    this.#reloadTimer = setTimeout(() => {
+      this.#reloadTimer = undefined;
+      void this.sync();
+    }, this.#o.reloadRetryMs ?? 5_000);
+  }
+
+  #applyTree(revision: string, loaded: LoadResult): void {
+    const { log, metrics } = this.#o;
+    const previousRevision = this.#revision;
+    const plan = planRevision(this.#desired, loaded);
+    const newRevision = revision !== previousRevision;
+    const touched = plan.added.length + plan.changed.length + plan.removed.length;
+    const errorsChanged = JSON.stringify(loaded.errors) !== JSON.stringify(this.#manifestErrors);
+    if (!newRevision && touched === 0 && !errorsChanged) return;
+
+    this.#revision = revision;
+    this.#desired = plan.desired;
+    this.#manifestErrors = loaded.errors;
+    metrics.revisionInfo.reset();
+    metrics.revisionInfo.set({ revision }, 1);
+    metrics.manifestErrors.set(loaded.errors.length);
+
+    log.info(
+      {
+        revision,
+        previousRevision: previousRevision ?? null,
+        resources: plan.desired.size,
+        added: plan.added.length,
+        changed: plan.changed.length,
+        removed: plan.removed.length,
+        invalid: loaded.errors.length,
+        warnings: loaded.warnings.length,
+      },
+      previousRevision === undefined
+        ? "manifests loaded"
+        : newRevision
+          ? "new revision"
+          : "manifests changed",
+    );
+
+    for (const m of plan.removed) {
+      this.#queue.remove(m.key);
+      this.#status.remove(m.key);
+      this.#manifestRevision.delete(m.key);
+      this.#forget(m.key);
+      log.info(
+        { kind: m.kind.kind, name: m.name, region: m.region, revision, file: m.source.file },
+        "manifest removed; resource no longer managed, AWS left as it is",
+      );
+    }
+
+    const queued = new Set<string>();
+    for (const key of [...plan.added, ...plan.changed]) {
+      const m = plan.desired.get(key) as Manifest;
+      const isNew = plan.added.includes(key);
+      this.#status.track(m, revision, isNew ? "New" : "Changed");
+      this.#manifestRevision.set(key, revision);
+      queued.add(key);
+      if (previousRevision !== undefined) {
+        log.info(
+          { kind: m.kind.kind, name: m.name, region: m.region, revision, file: m.source.file },
+          isNew ? "manifest added" : "manifest changed",
+        );
+      }
+    }
+
+    const reported = new Set<ManifestError>();
+    for (const [key, m] of plan.desired) {
+      const errors = plan.retained.get(key) ?? [];
+      if (errors.length === 0) this.#status.describe(m);
+      for (const e of errors) reported.add(e);
+      this.#status.setManifestErrors(
+        key,
+        errors,
+        errors.length > 0 ? this.#manifestRevision.get(key) : undefined,
+      );
+      if (errors.length > 0) {
+        log.warn(
+          { kind: m.kind.kind, name: m.name, region: m.region, revision, errors },
+          "manifest invalid; keeping its last valid state",
+        );
+      }
+      // Anything not yet converged is tried again with the new revision.
+      const status = this.#status.reconciled(key);
+      if (status !== "Synced" && status !== "Suspended") queued.add(key);
+    }
+    for (const e of loaded.errors) {
+      if (!reported.has(e)) log.warn({ ...e, revision }, "manifest invalid");
+    }
+
+    const pending = newRevision ? new Set<string>() : (this.#revisionPass?.pending ?? new Set<string>());
+    for (const key of queued) {
+      pending.add(key);
+      this.#queue.add(key, "change");
+    }
+    this.#revisionPass = { pending, startedAt: Date.now(), size: pending.size };
+    this.#ready = false;
+    this.#checkPasses();
+    this.#updateGauges();
+  }
+
+  #startSweep(keys: string[]): void {
+    if (keys.length === 0) return;
+    if (this.#sweepPass && this.#sweepPass.pending.size > 0) {
+      this.#log.debug({ unfinished: this.#sweepPass.pending.size }, "previous resync sweep not finished");
+    }
+    this.#sweepPass = { pending: new Set(keys), startedAt: Date.now(), size: keys.length };
+    this.#log.info(
+      { revision: this.#revision, resources: keys.length, intervalMs: this.#o.resyncIntervalMs },
+      "resync sweep started",
+    );
+  }
+
+  #pump(): void {
+    while (!this.#stopping) {
+      const batch = this.#queue.take(kindOfKey);
+      if (batch.length === 0) return;
+      const run = this.#run(batch).finally(() => this.#inflight.delete(run));
+      this.#inflight.add(run);
+    }
+  }
+
+  async #run(keys: string[]): Promise<void> {
+    const { log, metrics, mode, aws } = this.#o;
+    const manifests: Manifest[] = [];
+    for (const key of keys) {
+      const m = this.#desired.get(key);
+      if (m) manifests.push(m);
+      else this.#queue.done(key);
+    }
+    if (manifests.length === 0) return;
+    const revision = this.#revision ?? "";
+    let results: ResourceResult[];
+    try {
+      results = await this.#o.reconcile(manifests, {
+        aws,
+        log,
+        mode,
+        dryRun: false,
+        concurrency: manifests.length,
+        // The queue waits things in motion out (with backoff), not the engine.
+        waitTimeoutMs: 0,
+        metrics,
+        revision: this.#revision,
+        signal: this.#abort.signal,
+      });
+    } catch (err) {
+      log.error({ err, keys: manifests.map((m) => m.key) }, "reconcile failed unexpectedly; will retry");
+      results = manifests.map((m) => internalError(m, err));
+    }
+    manifests.forEach((m, i) => {
+      const result = results[i] ?? internalError(m, new Error("the engine returned no result"));
+      this.#settle(m, result, revision);
+    });
+    this.#checkPasses();
+    this.#updateGauges();
+  }
+
+  #settle(m: Manifest, result: ResourceResult, revision: string): void {
+    let retryInMs: number | undefined;
+    if (result.error) retryInMs = this.#queue.retry(m.key);
+    else this.#queue.done(m.key);
+    // A manifest that changed or went away meanwhile is reconciled again (or not at all): this result is stale.
+    if (this.#desired.get(m.key)?.hash !== m.hash) return;
+    const transition = this.#status.record(m.key, result, revision, retryInMs);
+    this.#forget(m.key);
+    if (transition) {
+      const level = transition.status === "Error" ? "warn" : "info";
+      this.#log[level](
+        {
+          kind: transition.kind,
+          name: transition.name,
+          region: transition.region,
+          revision: this.#revision,
+          status: transition.status,
+          reason: transition.reason,
+        },
+        `status ${transition.status}: ${transition.message}`,
+      );
+    }
+  }
+
+  #forget(key: string): void {
+    this.#revisionPass?.pending.delete(key);
+    this.#sweepPass?.pending.delete(key);
+  }
+
+  #checkPasses(): void {
+    const now = Date.now();
+    const rev = this.#revisionPass;
+    if (rev && !this.#ready && rev.pending.size === 0) {
+      this.#ready = true;
+      this.#markSynced();
+      this.#log.info(
+        {
+          revision: this.#revision,
+          resources: rev.size,
+          durationMs: now - rev.startedAt,
+          ...this.#summary(),
+        },
+        "revision reconciled",
+      );
+    }
+    const sweep = this.#sweepPass;
+    if (sweep && sweep.pending.size === 0) {
+      this.#sweepPass = undefined;
+      this.#markSynced();
+      this.#log.info(
+        {
+          revision: this.#revision,
+          resources: sweep.size,
+          durationMs: now - sweep.startedAt,
+          ...this.#summary(),
+        },
+        "resync sweep finished",
+      );
+    }
+  }
+
+  #markSynced(): void {
+    this.#lastSync = new Date();
+    this.#o.metrics.lastSync.set(this.#lastSync.getTime() / 1000);
+  }
+
+  #summary(): Record<string, number> {
+    const summary: Record<string, number> = {};
+    for (const byStatus of this.#status.counts().values()) {
+      for (const [status, n] of byStatus)
+        summary[status.toLowerCase()] = (summary[status.toLowerCase()] ?? 0) + n;
+    }
+    return summary;
+  }
+
+  #updateGauges(): void {
+    const counts = this.#status.counts();
+    const kinds = new Set([...this.#o.kinds, ...counts.keys()]);
+    for (const kind of kinds) {
+      for (const status of STATUSES) {
+        this.#o.metrics.resources.set({ kind, status }, counts.get(kind)?.get(status) ?? 0);
+      }
+    }
+  }
+
+  #initMetrics(): void {
+    const { metrics, kinds } = this.#o;
+    for (const kind of kinds) {
+      for (const result of ["synced", "changed", "error", "skipped"] as const) {
+        metrics.reconcileTotal.inc({ kind, result }, 0);
+      }
+      metrics.driftDetected.inc({ kind }, 0);
+      metrics.reconcileDuration.zero({ kind });
+    }
+    metrics.manifestErrors.set(0);
+    metrics.workqueueDepth.set(0);
+    metrics.lastSync.set(0);
+    this.#updateGauges();
+  }
+}
+
+/** The kind part of a manifest key (`<Kind>/<identity>`): entries of one kind share reads. */
+export function kindOfKey(key: string): string {
+  const slash = key.indexOf("/");
+  return slash < 0 ? key : key.slice(0, slash);
+}
+
+function internalError(m: Manifest, err: unknown): ResourceResult {
+  return {
+    kind: m.kind.kind,
+    name: m.name,
+    region: m.region,
+    key: m.key,
+    action: "error",
+    changes: [],
+    applied: false,
+    source: m.source,
+    error: {
+      code: "InternalError",
+      message: err instanceof Error ? err.message : String(err),
+      retry: "transient",
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import { realpath } from "node:fs/promises";
+import type { Logger } from "pino";
+import { AwsClients } from "../aws/clients.js";
+import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
+import { reconcile } from "../engine/reconcile.js";
+import { KINDS } from "../kinds/registry.js";
+import { createLogger } from "../log/logger.js";
+import { type Mode, modeSchema } from "../manifests/envelope.js";
+import { loadManifests } from "../manifests/load.js";
+import { createMetrics, type Metrics } from "../metrics/metrics.js";
+import { StatusServer } from "../server/http.js";
+import { type ListenAddress, parseListen } from "../server/listen.js";
+import { Controller } from "./controller.js";
+import { TreeWatcher } from "./watcher.js";
+
+export interface RunControllerOptions {
+  /** The manifest folder, or a git-sync link (or a folder below one). */
+  dir: string;
+  /** Region of manifests without `spec.region`. */
+  region: string;
+  /** One endpoint for every AWS service (`--endpoint-url`). */
+  endpoint?: string;
+  mode: Mode;
+  /** `host:port`, `[v6]:port` or `:port`; port 0 picks a free one. */
+  listen: string;
+  /** Resources reconciled at once. */
+  concurrency: number;
+  resyncIntervalMs: number;
+  debounceMs: number;
+  logLevel: string;
+  /** Log here instead of stdout (tests). */
+  logger?: Logger;
+  /** Client-side AWS rate limits; the defaults sit below the AWS quotas. */
+  rateLimits?: Partial<RateLimits>;
+  /** Per-resource retry backoff. @default { baseMs: 1000, maxMs: 300000 } */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** How long SIGTERM waits for in-flight AWS calls. @default 20000 */
+  shutdownTimeoutMs?: number;
+  /**
+   * How often the link is re-resolved as a backstop to file events (which some
+   * file systems, e.g. network mounts, do not deliver). @default 5000
+   */
+  pollIntervalMs?: number;
+}
+
+export interface RunningController {
+  /** Stops taking work, lets in-flight AWS calls finish (bounded), closes the server. Idempotent. */
+  stop(): Promise<void>;
+  /** Where the HTTP server listens (the real port when 0 was asked for). */
+  address: ListenAddress;
+}
+
+/** Starts the long-running controller (`retryctl run`): watcher, work queue, engine and HTTP server. */
+export async function runController(options: RunControllerOptions): Promise<RunningController> {
+  validate(options);
+  const log = options.logger ?? createLogger(options.logLevel);
+  const metrics = createMetrics();
+  metrics.collectDefaults();
+  const aws = new AwsClients({
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    limiter: new RateLimiter(options.rateLimits),
+    onRequest: (e) =>
+      metrics.awsRequests.inc({ service: e.service, operation: e.operation, outcome: e.outcome }),
+  });
+
+  let watcher: TreeWatcher | undefined;
+  let currentRoot: string | undefined;
+  const controller = new Controller({
+    dir: options.dir,
+    mode: options.mode,
+    aws,
+    log,
+    metrics,
+    kinds: KINDS.map((k) => k.kind),
+    concurrency: options.concurrency,
+    resyncIntervalMs: options.resyncIntervalMs,
+    backoffBaseMs: options.backoff?.baseMs,
+    backoffMaxMs: options.backoff?.maxMs,
+    load: (root) => loadManifests([root], { defaultRegion: options.region }),
+    reconcile,
+    onTree: async (root) => {
+      currentRoot = root;
+      await watcher?.retarget(root);
+    },
+  });
+
+  const server = new StatusServer(statusSource(controller, metrics), log);
+  const address = await server.listen(parseListen(options.listen));
+
+  watcher = new TreeWatcher({
+    dir: options.dir,
+    debounceMs: options.debounceMs,
+    onChange: () => void controller.sync(),
+    log,
+  });
+  await watcher.start();
+  await controller.sync();
+  controller.start();
+
+  const poll = setInterval(async () => {
+    const now = await realpath(options.dir).catch(() => undefined);
+    if (now !== currentRoot) void controller.sync();
+  }, options.pollIntervalMs ?? 5_000);
+
+  log.info(
+    {
+      dir: options.dir,
+      revision: controller.revision ?? null,
+      mode: options.mode,
+      region: options.region,
+      listen: `${address.host}:${address.port}`,
+      concurrency: options.concurrency,
+      resyncIntervalMs: options.resyncIntervalMs,
+      debounceMs: options.debounceMs,
+    },
+    "controller started",
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info(
+        { revision: controller.revision ?? null },
+        "shutting down: no new work, finishing in-flight calls",
+      );
+      clearInterval(poll);
+      await watcher?.close();
+      await controller.stop(options.shutdownTimeoutMs ?? 20_000);
+      await server.close();
+      aws.destroy();
+      log.info("controller stopped");
+      log.flush?.();
+    })();
+    return stopping;
+  };
+  return { stop, address };
+}
+
+/**
+ * Runs the controller until SIGTERM or SIGINT, then shuts down gracefully.
+ * Resolves once stopped; the caller exits 0.
+ */
+export async function runControllerUntilSignal(options: RunControllerOptions): Promise<void> {
+  const log = options.logger ?? createLogger(options.logLevel);
+  // Handlers go in first, so a signal during startup also ends in a clean stop.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+  const running = await runController({ ...options, logger: log });
+  const signal = await signalled;
+  log.info({ signal }, "signal received");
+  await running.stop();
+}
+
+function statusSource(controller: Controller, metrics: Metrics) {
+  return {
+    alive: () => controller.alive,
+    readiness: () => controller.readiness(),
+    status: () => controller.status(),
+    metrics: async () => ({
+      contentType: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }),
+  };
+}
+
+function validate(o: RunControllerOptions): void {
+  if (!o.dir) throw new TypeError("dir is required");
+  if (!o.region) throw new TypeError("region is required");
+  if (!modeSchema.safeParse(o.mode).success)
+    throw new TypeError(`mode must be enforce or observe, got ${o.mode}`);
+  for (const [name, value] of [
+    ["resyncIntervalMs", o.resyncIntervalMs],
+    ["concurrency", o.concurrency],
+  ] as const) {
+    if (!(Number.isFinite(value) && value > 0))
+      throw new TypeError(`${name} must be positive, got ${String(value)}`);
+  }
+  if (!(Number.isFinite(o.debounceMs) && o.debounceMs >= 0)) {
+    throw new TypeError(`debounceMs must be zero or more, got ${String(o.debounceMs)}`);
+  }
+  parseListen(o.listen);
+}

@@ -1,0 +1,255 @@
+/**
+ * Entries caused by a manifest change (or a retry) go ahead of the periodic
+ * resync sweep, so a commit is never stuck behind a full re-read.
+ */
+export type Priority = "change" | "sweep";
+
+export interface WorkQueueOptions {
+  /** Keys handed out at once; a key counts from `take` until `done`/`retry`. */
+  concurrency: number;
+  /**
+   * Delay before the first retry of a failing key; each further consecutive failure doubles it.
+   * @default 1000
+   */
+  backoffBaseMs?: number;
+  /**
+   * Cap of the per-key backoff.
+   * @default 300000
+   */
+  backoffMaxMs?: number;
+  /**
+   * Share of each delay that is randomised (0–1), so keys that failed together do not retry in lockstep.
+   * @default 0.2
+   */
+  jitter?: number;
+  random?: () => number;
+  /** Called (once per microtask) when `take` may have work to hand out. */
+  onReady?: () => void;
+  /** Called with the new depth whenever it changes. */
+  onDepth?: (depth: number) => void;
+}
+
+/**
+ * A keyed work queue in the manner of client-go's rate-limited queue: one entry
+ * per key, merged while waiting; a key is never handed out twice at once; a key
+ * added while it is being processed runs once more afterwards; failing keys come
+ * back after a per-key exponential backoff and never fall out of the queue.
+ */
+export class WorkQueue {
+  readonly #concurrency: number;
+  readonly #baseMs: number;
+  readonly #maxMs: number;
+  readonly #jitter: number;
+  readonly #random: () => number;
+  readonly #onReady: (() => void) | undefined;
+  readonly #onDepth: ((depth: number) => void) | undefined;
+
+  // Sets keep insertion order, so each priority is served first in, first out.
+  readonly #change = new Set<string>();
+  readonly #sweep = new Set<string>();
+  readonly #delayed = new Map<string, NodeJS.Timeout>();
+  readonly #processing = new Set<string>();
+  /** Keys added (as changes) while they were processing: they run again once released. */
+  readonly #dirty = new Set<string>();
+  /** Keys removed while processing: not requeued when released. */
+  readonly #dropped = new Set<string>();
+  readonly #failures = new Map<string, number>();
+  #shutDown = false;
+  #notifyScheduled = false;
+  #lastDepth = -1;
+
+  constructor(options: WorkQueueOptions) {
+    const { concurrency } = options;
+    if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+      throw new TypeError(`concurrency must be an integer of at least 1, got ${String(concurrency)}`);
+    }
+    this.#concurrency = concurrency;
+    this.#baseMs = positive("backoffBaseMs", options.backoffBaseMs ?? 1000);
+    this.#maxMs = positive("backoffMaxMs", options.backoffMaxMs ?? 300_000);
+    const jitter = options.jitter ?? 0.2;
+    if (!(jitter >= 0 && jitter <= 1))
+      throw new TypeError(`jitter must be between 0 and 1, got ${String(jitter)}`);
+    this.#jitter = jitter;
+    this.#random = options.random ?? Math.random;
+    this.#onReady = options.onReady;
+    this.#onDepth = options.onDepth;
+  }
+
+  /** Entries waiting to run: ready now or waiting out a backoff (processing keys not included). */
+  get depth(): number {
+    return this.#change.size + this.#sweep.size + this.#delayed.size;
+  }
+
+  get processing(): number {
+    return this.#processing.size;
+  }
+
+  /** Consecutive failures of a key since its last success. */
+  failures(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** True while the key is waiting, backing off or processing. */
+  has(key: string): boolean {
+    return (
+      this.#change.has(key) || this.#sweep.has(key) || this.#delayed.has(key) || this.#processing.has(key)
+    );
+  }
+
+  /**
+   * Queues a key. A change goes ahead of sweep entries, cuts a running backoff
+   * short (the desired state moved) and, for a key being processed, runs it once
+   * more afterwards. A sweep entry for a key that is already queued, backing off
+   * or processing adds nothing: that key will be read anyway.
+   */
+  add(key: string, priority: Priority = "change"): void {
+    if (this.#shutDown) return;
+    this.#dropped.delete(key);
+    if (this.#processing.has(key)) {
+      if (priority === "change") this.#dirty.add(key);
+      return;
+    }
+    if (this.#change.has(key)) return;
+    if (this.#sweep.has(key)) {
+      if (priority === "sweep") return;
+      this.#sweep.delete(key);
+    }
+    const timer = this.#delayed.get(key);
+    if (timer) {
+      if (priority === "sweep") return;
+      clearTimeout(timer);
+      this.#delayed.delete(key);
+    }
+    (priority === "change" ? this.#change : this.#sweep).add(key);
+    this.#changed();
+  }
+
+  /**
+   * Hands out ready keys and marks them processing: the first in priority order,
+   * then, when `groupOf` is given, more ready keys of the same group (so a caller
+   * can share reads), never more than the free concurrency or `max`.
+   */
+  take(groupOf?: (key: string) => string, max = Number.POSITIVE_INFINITY): string[] {
+    const free = Math.min(this.#concurrency - this.#processing.size, max);
+    if (this.#shutDown || free < 1) return [];
+    const first = firstOf(this.#change) ?? firstOf(this.#sweep);
+    if (first === undefined) return [];
+    const batch = [first];
+    if (groupOf) {
+      const group = groupOf(first);
+      for (const set of [this.#change, this.#sweep]) {
+        for (const key of set) {
+          if (batch.length >= free) break;
+          if (key !== first && groupOf(key) === group) batch.push(key);
+        }
+      }
+    }
+    for (const key of batch) {
+      this.#change.delete(key);
+      this.#sweep.delete(key);
+      this.#processing.add(key);
+    }
+    this.#changed();
+    return batch;
+  }
+
+  /** Releases a key that converged: its backoff is forgotten. */
+  done(key: string): void {
+    if (!this.#processing.delete(key)) return;
+    this.#failures.delete(key);
+    this.#release(key, undefined);
+  }
+
+  /**
+   * Releases a key that failed: it comes back after its backoff (sooner if it
+   * changed meanwhile). Returns the delay in milliseconds, or undefined when the
+   * key is not requeued (removed or shut down).
+   */
+  retry(key: string): number | undefined {
+    if (!this.#processing.delete(key)) return undefined;
+    const failures = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, failures);
+    return this.#release(key, this.backoff(failures));
+  }
+
+  /** The delay after the n-th consecutive failure (n ≥ 1), jitter included. */
+  backoff(failures: number): number {
+    const ceiling = Math.min(this.#maxMs, this.#baseMs * 2 ** Math.min(Math.max(failures, 1) - 1, 40));
+    return Math.round(ceiling * (1 - this.#jitter * this.#random()));
+  }
+
+  /** Forgets a key (its manifest went away); a processing key is not requeued when released. */
+  remove(key: string): void {
+    this.#change.delete(key);
+    this.#sweep.delete(key);
+    this.#dirty.delete(key);
+    this.#failures.delete(key);
+    const timer = this.#delayed.get(key);
+    if (timer) clearTimeout(timer);
+    this.#delayed.delete(key);
+    if (this.#processing.has(key)) this.#dropped.add(key);
+    this.#changed();
+  }
+
+  /** Stops handing out work and drops every waiting entry; processing keys may still be released. */
+  shutDown(): void {
+    this.#shutDown = true;
+    for (const timer of this.#delayed.values()) clearTimeout(timer);
+    this.#delayed.clear();
+    this.#change.clear();
+    this.#sweep.clear();
+    this.#dirty.clear();
+    this.#changed();
+  }
+
+  #release(key: string, delay: number | undefined): number | undefined {
+    let requeuedIn: number | undefined;
+    if (this.#shutDown || this.#dropped.delete(key)) {
+      this.#failures.delete(key);
+      this.#dirty.delete(key);
+    } else if (this.#dirty.delete(key)) {
+      this.#change.add(key);
+      requeuedIn = 0;
+    } else if (delay !== undefined) {
+      this.#delayed.set(
+        key,
+        setTimeout(() => {
+          this.#delayed.delete(key);
+          // A retry is about a resource that has not converged: it goes ahead of the sweep.
+          this.#change.add(key);
+          this.#changed();
+        }, delay),
+      );
+      requeuedIn = delay;
+    }
+    this.#changed();
+    return requeuedIn;
+  }
+
+  #changed(): void {
+    const depth = this.depth;
+    if (depth !== this.#lastDepth) {
+      this.#lastDepth = depth;
+      this.#onDepth?.(depth);
+    }
+    if (!this.#onReady || this.#notifyScheduled) return;
+    this.#notifyScheduled = true;
+    // Deferred so that a caller adding many keys wakes the consumer once, and never re-entrantly.
+    queueMicrotask(() => {
+      this.#notifyScheduled = false;
+      this.#onReady?.();
+    });
+  }
+}
+
+function firstOf(set: Set<string>): string | undefined {
+  for (const key of set) return key;
+  return undefined;
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new TypeError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,90 @@
+import { isScalar, LineCounter, parseAllDocuments, type YAMLError } from "yaml";
+import { formatPath } from "./path.js";
+import { complexKeyLine, documentLine, keyPathAt, lineAt, type PositionedDocument } from "./yaml-position.js";
+
+/** References to one anchor that a document may expand; beyond it a document is treated as an alias bomb. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** A non-empty YAML document, converted to plain data, that still knows its lines. */
+export interface YamlDocument extends PositionedDocument {
+  value: unknown;
+  /** Line where the document's content starts. */
+  line: number;
+}
+
+export interface YamlProblem {
+  line: number;
+  path: string;
+  message: string;
+}
+
+export interface ParsedFile {
+  documents: YamlDocument[];
+  errors: YamlProblem[];
+  warnings: YamlProblem[];
+}
+
+function isEmpty(contents: unknown): boolean {
+  return contents === null || (isScalar(contents) && contents.value === null);
+}
+
+function syntaxError(positioned: PositionedDocument, error: YAMLError): YamlProblem {
+  const offset = error.pos[0];
+  const line = positioned.lineCounter.linePos(offset).line;
+  if (error.code === "DUPLICATE_KEY") {
+    const path = keyPathAt(positioned.doc, offset);
+    if (path !== undefined) {
+      const first = lineAt(positioned, path);
+      const key = String(path[path.length - 1]);
+      return {
+        line,
+        path: formatPath(path),
+        message: `duplicate key "${key}" (first set on line ${first}); keys must be unique`,
+      };
+    }
+  }
+  return { line, path: "", message: `YAML syntax error: ${error.message}` };
+}
+
+/**
+ * Parses every document of a file. A document with a syntax error is reported
+ * (its first error, the rest are usually consequences) and dropped; the other
+ * documents of the file still count.
+ */
+export function parseManifestYaml(text: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  const result: ParsedFile = { documents: [], errors: [], warnings: [] };
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  for (const doc of docs) {
+    const positioned = { doc, lineCounter };
+    for (const warning of doc.warnings) {
+      result.warnings.push({ ...syntaxError(positioned, warning), message: warning.message });
+    }
+    const [firstError] = doc.errors;
+    if (firstError !== undefined) {
+      result.errors.push(syntaxError(positioned, firstError));
+      continue;
+    }
+    if (isEmpty(doc.contents)) continue;
+    const line = documentLine(positioned);
+    const complexKey = complexKeyLine(positioned);
+    if (complexKey !== undefined) {
+      result.errors.push({
+        line: complexKey,
+        path: "",
+        message: "mapping keys must be plain scalars, not lists or mappings",
+      });
+      continue;
+    }
+    try {
+      result.documents.push({ ...positioned, line, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      const message = /alias count/i.test(text)
+        ? `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} references); refusing a possible alias bomb`
+        : `YAML error: ${text}`;
+      result.errors.push({ line, path: "", message });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,140 @@
+import type { AnyKind } from "../kinds/kind.js";
+import { envelopeSchema, MODE_ANNOTATION, type Mode, SUSPEND_ANNOTATION } from "./envelope.js";
+import { documentHash } from "./hash.js";
+import { describeIssues, type FieldIssue, PARSE_OPTIONS } from "./issues.js";
+import type { Manifest, ManifestError } from "./manifest.js";
+import type { YamlDocument } from "./parse.js";
+import { formatPath } from "./path.js";
+import { knownKeys } from "./schema-walk.js";
+import { closest } from "./suggest.js";
+import { lineAt, type PathSegment } from "./yaml-position.js";
+
+/** A schema-valid manifest before set-wide checks (conflicts), with what those checks need. */
+export interface Candidate {
+  manifest: Manifest;
+  document: YamlDocument;
+  identity: string;
+}
+
+export interface DocumentOutcome {
+  candidate?: Candidate;
+  errors: ManifestError[];
+}
+
+export interface ValidateContext {
+  file: string;
+  defaultRegion: string;
+  kinds: readonly AnyKind[];
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return (
+    value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Uint8Array)
+  );
+}
+
+function stringField(value: Record<string, unknown>, key: string): string | undefined {
+  const field = value[key];
+  return typeof field === "string" ? field : undefined;
+}
+
+function describeThrown(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Validates one document: envelope, kind, the kind's strict spec schema, region and identity. */
+export function validateDocument(document: YamlDocument, ctx: ValidateContext): DocumentOutcome {
+  const { value } = document;
+  if (!isMapping(value)) {
+    return {
+      errors: [
+        {
+          file: ctx.file,
+          line: document.line,
+          path: "",
+          message: "a manifest must be a mapping with apiVersion, kind, metadata and spec",
+        },
+      ],
+    };
+  }
+  const kindName = stringField(value, "kind");
+  const metadata = isMapping(value.metadata) ? value.metadata : {};
+  const name = stringField(metadata, "name");
+  const kind = kindName === undefined ? undefined : ctx.kinds.find((k) => k.kind === kindName);
+  const errors: ManifestError[] = [];
+  const report = (issue: FieldIssue, prefix: PathSegment[] = []) => {
+    const path = [...prefix, ...issue.path];
+    errors.push({
+      file: ctx.file,
+      line: lineAt(document, path),
+      path: formatPath(path),
+      message: issue.message,
+      ...(kindName === undefined ? {} : { kind: kindName }),
+      ...(name === undefined ? {} : { name }),
+    });
+  };
+
+  const envelope = envelopeSchema.safeParse(value, PARSE_OPTIONS);
+  if (!envelope.success) {
+    const specFields = knownKeys(kind?.specSchema);
+    const unknownFieldHint = (path: PathSegment[], key: string) =>
+      path.length === 0 && specFields.includes(key) ? `"${key}" belongs under spec` : undefined;
+    for (const issue of describeIssues(envelope.error.issues, {
+      schema: envelopeSchema,
+      data: value,
+      unknownFieldHint,
+    })) {
+      report(issue);
+    }
+  }
+  if (kindName !== undefined && kind === undefined) {
+    const known = ctx.kinds.map((k) => k.kind);
+    const suggestion = closest(kindName, known);
+    const advice =
+      suggestion === undefined ? "; known kinds: " : `; did you mean "${suggestion}"? Known kinds: `;
+    report({ path: ["kind"], message: `unknown kind "${kindName}"${advice}${known.join(", ")}` });
+  }
+  if (kind === undefined || !isMapping(value.spec)) return { errors };
+
+  let spec: Record<string, unknown> | undefined;
+  try {
+    const parsed = kind.specSchema.safeParse(value.spec, PARSE_OPTIONS);
+    if (parsed.success) spec = parsed.data as Record<string, unknown>;
+    else {
+      const issues = describeIssues(parsed.error.issues, { schema: kind.specSchema, data: value.spec });
+      for (const issue of issues) report(issue, ["spec"]);
+    }
+  } catch (error) {
+    report({ path: [], message: `spec could not be validated: ${describeThrown(error)}` }, ["spec"]);
+  }
+  if (spec === undefined || errors.length > 0 || !envelope.success) return { errors };
+
+  const region = typeof spec.region === "string" ? spec.region : ctx.defaultRegion;
+  if (region === "") {
+    report({ path: ["spec", "region"], message: "is required: no default region is configured (--region)" });
+    return { errors };
+  }
+  let identity: string;
+  try {
+    identity = kind.identity(spec, region);
+  } catch (error) {
+    report({ path: ["spec"], message: `cannot compute the resource identity: ${describeThrown(error)}` });
+    return { errors };
+  }
+  const { labels = {}, annotations = {} } = envelope.data.metadata;
+  const mode = annotations[MODE_ANNOTATION] as Mode | undefined;
+  const manifest: Manifest = {
+    kind,
+    name: envelope.data.metadata.name,
+    region,
+    key: `${kind.kind}/${identity}`,
+    spec,
+    labels,
+    annotations,
+    suspended: annotations[SUSPEND_ANNOTATION] === "true",
+    ...(mode === undefined ? {} : { mode }),
+    source: { file: ctx.file, line: document.line },
+    hash: documentHash(value),
+  };
+  return { candidate: { manifest, document, identity }, errors };
+}

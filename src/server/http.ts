@@ -1,0 +1,146 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import type { ListenAddress } from "./listen.js";
+
+/** What the HTTP surface reads; it never changes anything (design §3). */
+export interface StatusSource {
+  /** The controller loop is running. */
+  alive(): boolean;
+  readiness(): { ready: boolean; detail: string };
+  /** The `/status` document. */
+  status(): unknown;
+  /** Prometheus text exposition and its content type. */
+  metrics(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Requests to a read-only surface carry no body worth reading. */
+export const MAX_BODY_BYTES = 1024;
+const ALLOW = "GET, HEAD";
+
+type Handler = (source: StatusSource) => Promise<Reply> | Reply;
+
+interface Reply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+const text = (status: number, body: string): Reply => ({
+  status,
+  contentType: "text/plain; charset=utf-8",
+  body: `${body}\n`,
+});
+
+const ROUTES: Record<string, Handler> = {
+  "/healthz": (s) => (s.alive() ? text(200, "ok") : text(503, "controller loop stopped")),
+  "/readyz": (s) => {
+    const { ready, detail } = s.readiness();
+    return ready ? text(200, "ok") : text(503, `not ready: ${detail}`);
+  },
+  "/metrics": async (s) => {
+    const { contentType, body } = await s.metrics();
+    return { status: 200, contentType, body };
+  },
+  "/status": (s) => ({
+    status: 200,
+    contentType: "application/json; charset=utf-8",
+    body: `${JSON.stringify(s.status(), null, 2)}\n`,
+  }),
+};
+
+/** The controller's HTTP surface on node:http: health, readiness, metrics and status, all read-only. */
+export class StatusServer {
+  readonly #server: Server;
+  readonly #source: StatusSource;
+  readonly #log: Logger;
+
+  constructor(source: StatusSource, log: Logger) {
+    this.#source = source;
+    this.#log = log;
+    this.#server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => this.#handle(req, res));
+    // Slow or idle clients must not pin sockets: probes and scrapes are quick.
+    this.#server.headersTimeout = 10_000;
+    this.#server.requestTimeout = 15_000;
+    this.#server.keepAliveTimeout = 5_000;
+  }
+
+  listen(address: ListenAddress): Promise<ListenAddress> {
+    return new Promise((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(address.port, address.host, () => {
+        this.#server.off("error", reject);
+        const info = this.#server.address() as AddressInfo;
+        resolve({ host: info.address, port: info.port });
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#server.listening) return resolve();
+      this.#server.close(() => resolve());
+      this.#server.closeIdleConnections();
+      // Give answers being written a moment, then drop whatever is left.
+      setTimeout(() => this.#server.closeAllConnections(), 1_000).unref();
+    });
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      this.#send(req, res, text(413, "request body too large"), { connection: "close" });
+      req.resume();
+      return;
+    }
+    let received = 0;
+    let rejected = false;
+    req.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > MAX_BODY_BYTES && !rejected) {
+        rejected = true;
+        this.#send(req, res, text(413, "request body too large"), { connection: "close" });
+      }
+    });
+    req.on("end", () => {
+      if (!rejected) void this.#route(req, res);
+    });
+    req.on("error", () => res.destroy());
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = pathOf(req.url);
+    const handler = ROUTES[path];
+    if (!handler) return this.#send(req, res, text(404, "not found"));
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return this.#send(req, res, text(405, "method not allowed"), { allow: ALLOW });
+    }
+    try {
+      this.#send(req, res, await handler(this.#source));
+    } catch (err) {
+      this.#log.error({ err, path }, "HTTP handler failed");
+      this.#send(req, res, text(500, "internal error"));
+    }
+  }
+
+  #send(req: IncomingMessage, res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
+    if (res.headersSent) return;
+    const body = Buffer.from(reply.body, "utf8");
+    res.writeHead(reply.status, {
+      "content-type": reply.contentType,
+      "content-length": body.length,
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      ...headers,
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+  }
+}
+
+function pathOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? "/", "http://localhost").pathname;
+  } catch {
+    return "";
+  }
+}

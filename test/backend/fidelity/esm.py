@@ -1,0 +1,104 @@
+"""Row "ESM" of testing.md's "Where moto is wrong" table (storage part).
+
+moto 5.2.5: Update/Delete of an unknown UUID answer 404 with an empty body and
+no error type (the SDK cannot name the error); ListEventSourceMappings ignores
+MaxItems and Marker and filters FunctionName by the literal string used at
+create time; a BatchSize over the source's maximum escapes as HTTP 500.
+
+AWS (aws-reference.md §3): 404 ResourceNotFoundException; at most 100
+mappings per page with NextMarker; FunctionName filters by the function
+whatever form names it; invalid values are 400 InvalidParameterValueException.
+Transient states (Creating/Updating, ResourceInUseException) are the fault
+proxy's job, not this patch's.
+"""
+
+import json
+from typing import Any
+
+from moto.awslambda.models import LambdaBackend
+from moto.awslambda.responses import LambdaResponse
+
+from .errors import invalid, not_found
+from .functions import split_ref, unqualified_arn
+
+PAGE_LIMIT = 100
+_MISSING = "The resource you requested does not exist."
+
+_original_create = LambdaResponse.create_event_source_mapping
+
+
+def _uuid(self: LambdaResponse) -> str:
+    return self.path.rstrip("/").split("/")[-1]
+
+
+def _as_invalid(err: ValueError) -> Exception:
+    # moto signals range errors with ValueError("InvalidParameterValueException", msg).
+    if len(err.args) == 2 and err.args[0] == "InvalidParameterValueException":
+        return invalid(str(err.args[1]))
+    return err
+
+
+def create_event_source_mapping(self: LambdaResponse):  # noqa: ANN201
+    try:
+        return _original_create(self)
+    except ValueError as err:
+        raise _as_invalid(err) from None
+
+
+def update_event_source_mapping(self: LambdaResponse):  # noqa: ANN201
+    uuid = _uuid(self)
+    if self.backend.get_event_source_mapping(uuid) is None:
+        raise not_found(_MISSING)
+    try:
+        esm = self.backend.update_event_source_mapping(uuid, self.json_body)
+    except ValueError as err:
+        raise _as_invalid(err) from None
+    return 202, {"Content-Type": "application/json", "status": "202"}, json.dumps(esm.get_configuration())
+
+
+def delete_event_source_mapping(self: LambdaResponse):  # noqa: ANN201
+    esm = self.backend.delete_event_source_mapping(_uuid(self))
+    if esm is None:
+        raise not_found(_MISSING)
+    body = esm.get_configuration()
+    body["State"] = "Deleting"
+    return 202, {"Content-Type": "application/json", "status": "202"}, json.dumps(body)
+
+
+def _matches_function(backend: LambdaBackend, esm: Any, ref: str) -> bool:
+    name, qualifier = split_ref(ref)
+    wanted = unqualified_arn(backend, name)
+    if qualifier:
+        wanted = f"{wanted}:{qualifier}"
+        return esm.function_arn == wanted
+    return esm.function_arn == wanted or esm.function_arn.startswith(f"{wanted}:")
+
+
+def list_event_source_mappings(self: LambdaResponse):  # noqa: ANN201
+    source = self.querystring.get("EventSourceArn", [None])[0]
+    function = self.querystring.get("FunctionName", [None])[0]
+    esms = list(self.backend._event_source_mappings.values())
+    if source:
+        esms = [e for e in esms if e.event_source_arn == source]
+    if function:
+        esms = [e for e in esms if _matches_function(self.backend, e, function)]
+    try:
+        max_items = int(self.querystring.get("MaxItems", [PAGE_LIMIT])[0])
+        start = int(self.querystring.get("Marker", ["0"])[0] or 0)
+    except ValueError:
+        raise invalid("Invalid Marker or MaxItems") from None
+    if max_items < 1 or start < 0:
+        raise invalid("Invalid Marker or MaxItems")
+    size = min(max_items, PAGE_LIMIT)
+    page = esms[start : start + size]
+    body: dict[str, Any] = {"EventSourceMappings": [e.get_configuration() for e in page]}
+    if start + size < len(esms):
+        body["NextMarker"] = str(start + size)
+    return 200, {"Content-Type": "application/json", "status": "200"}, json.dumps(body)
+
+
+def apply() -> None:
+    LambdaResponse.create_event_source_mapping = create_event_source_mapping
+    LambdaResponse.update_event_source_mapping = update_event_source_mapping
+    LambdaResponse.delete_event_source_mapping = delete_event_source_mapping
+    LambdaResponse.list_event_source_mappings = list_event_source_mappings

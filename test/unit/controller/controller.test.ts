@@ -1,0 +1,277 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AwsClients } from "../../../src/aws/clients.js";
+import { Controller, type ControllerOptions, kindOfKey } from "../../../src/controller/controller.js";
+import type { EngineOptions } from "../../../src/engine/reconcile.js";
+import type { ResourceResult } from "../../../src/engine/result.js";
+import type { LoadResult, Manifest } from "../../../src/manifests/manifest.js";
+import { createMetrics, type Metrics } from "../../../src/metrics/metrics.js";
+import { loaded, manifest, otherKind, result } from "./fixtures.js";
+
+type Outcome = (m: Manifest) => Partial<ResourceResult>;
+
+/** An engine stand-in: records each call's manifests and options, answers per manifest. */
+class FakeEngine {
+  calls: { keys: string[]; options: EngineOptions }[] = [];
+  outcome: Outcome = () => ({});
+  gate: Promise<void> | undefined;
+
+  reconcile = async (manifests: readonly Manifest[], options: EngineOptions): Promise<ResourceResult[]> => {
+    this.calls.push({ keys: manifests.map((m) => m.key), options });
+    await this.gate;
+    return manifests.map((m) => result(m, this.outcome(m)));
+  };
+
+  reconciled(): string[] {
+    return this.calls.flatMap((c) => c.keys);
+  }
+}
+
+describe("Controller", () => {
+  let dir: string;
+  let engine: FakeEngine;
+  let tree: LoadResult;
+  let metrics: Metrics;
+  let controller: Controller;
+
+  function start(over: Partial<ControllerOptions> = {}): Controller {
+    metrics = createMetrics();
+    controller = new Controller({
+      dir,
+      mode: "enforce",
+      aws: {} as AwsClients,
+      log: pino({ level: "silent" }),
+      metrics,
+      kinds: ["Widget", "Gadget"],
+      concurrency: 4,
+      resyncIntervalMs: 60_000,
+      load: async () => tree,
+      reconcile: engine.reconcile,
+      backoffBaseMs: 20,
+      backoffMaxMs: 40,
+      ...over,
+    });
+    return controller;
+  }
+
+  async function gauge(name: string): Promise<{ labels: Record<string, string | number>; value: number }[]> {
+    const metric = await metrics.registry.getSingleMetric(name)?.get();
+    return (metric?.values ?? []).map((v) => ({ labels: v.labels, value: v.value }));
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "retryctl-controller-"));
+    engine = new FakeEngine();
+  });
+  afterEach(async () => {
+    await controller?.stop(1000);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reconciles everything once, then is ready, with the revision in status and metrics", async () => {
+    const a = manifest("a");
+    const b = manifest("b");
+    tree = loaded([a, b]);
+    const c = start();
+    expect(c.readiness().ready).toBe(false);
+    await c.sync();
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+
+    expect(engine.calls).toHaveLength(1);
+    expect(engine.calls[0]?.keys).toEqual([a.key, b.key]);
+    expect(engine.calls[0]?.options).toMatchObject({ waitTimeoutMs: 0, dryRun: false, mode: "enforce" });
+    const status = c.status();
+    expect(status.revision).toBe(tree.contentHash);
+    expect(status.lastSyncTime).not.toBeNull();
+    expect(status.resources.map((r) => [r.name, r.status, r.observedRevision])).toEqual([
+      ["a", "Synced", tree.contentHash],
+      ["b", "Synced", tree.contentHash],
+    ]);
+    expect(await gauge("retryctl_revision_info")).toEqual([{ labels: { revision: tree.contentHash }, value: 1 }]);
+    const synced = (await gauge("retryctl_resources")).filter((v) => v.value > 0);
+    expect(synced).toEqual([{ labels: { kind: "Widget", status: "Synced" }, value: 2 }]);
+  });
+
+  it("reconciles only what changed in a new revision, and resets the revision gauge", async () => {
+    const a = manifest("a");
+    const b = manifest("b");
+    tree = loaded([a, b]);
+    const c = start();
+    await c.sync();
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+    const first = tree.contentHash;
+
+    const b2 = { ...b, hash: "h-b-2" };
+    const n = manifest("n", { kind: otherKind, key: "Gadget/us-east-1/n" });
+    tree = loaded([a, b2, n]);
+    await c.sync();
+    expect(c.ready).toBe(false);
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+    expect(engine.reconciled().slice(2).sort()).toEqual([b.key, n.key].sort());
+    const info = await gauge("retryctl_revision_info");
+    expect(info).toEqual([{ labels: { revision: tree.contentHash }, value: 1 }]);
+    expect(info.some((v) => v.labels.revision === first)).toBe(false);
+  });
+
+  it("does nothing for a reload that changed nothing", async () => {
+    tree = loaded([manifest("a")]);
+    const c = start();
+    await c.sync();
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await c.sync();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(engine.calls).toHaveLength(1);
+  });
+
+  it("keeps retrying a failing resource with backoff until it converges, showing why meanwhile", async () => {
+    const a = manifest("a");
+    tree = loaded([a]);
+    let failures = 3;
+    engine.outcome = () =>
+      failures-- > 0
+        ? { action: "error", error: { code: "UpdateInProgress", message: "function update in progress", retry: "waiting" } }
+        : {};
+    const c = start();
+    await c.sync();
+    await vi.waitFor(() => expect(c.status().resources[0]?.reason).toBe("UpdateInProgress"));
+    expect(c.status().resources[0]).toMatchObject({ status: "Pending" });
+    expect(c.status().resources[0]?.message).toMatch(/waiting for it to settle; retrying in/);
+    // Readiness counts the first attempt of each resource, whatever its outcome.
+    expect(c.ready).toBe(true);
+    await vi.waitFor(() => expect(c.status().resources[0]?.status).toBe("Synced"));
+    expect(engine.calls).toHaveLength(4);
+  });
+
+  it("shows observe-mode drift as Drifted and passes the mode to the engine", async () => {
+    const a = manifest("a");
+    tree = loaded([a]);
+    engine.outcome = () => ({ action: "observed", changes: [{ field: "maximumRetryAttempts", actual: 0, desired: 2 }] });
+    const c = start({ mode: "observe" });
+    await c.sync();
+    await vi.waitFor(() => expect(c.status().resources[0]?.status).toBe("Drifted"));
+    expect(engine.calls[0]?.options.mode).toBe("observe");
+    expect(c.status().mode).toBe("observe");
+  });
+
+  const brokenB = {
+    file: "b.yaml",
+    line: 5,
+    path: "spec.maximumRetryAttempts",
+    message: "must be at most 2",
+    kind: "Widget",
+    name: "b",
+  };
+
+  it("keeps the last valid manifest of a resource whose file broke, and shows the error", async () => {
+    const a = manifest("a");
+    const b = manifest("b");
+    tree = loaded([a, b]);
+    const c = start();
+    await c.sync();
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+
+    const a2 = { ...a, hash: "h-a-2" };
+    tree = loaded([a2], [brokenB]);
+    await c.sync();
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+    const status = c.status();
+    expect(status.manifestErrors).toEqual([brokenB]);
+    expect(status.resources.find((r) => r.name === "b")).toMatchObject({ status: "Error", reason: "InvalidManifest" });
+    expect(status.resources.find((r) => r.name === "a")?.status).toBe("Synced");
+    expect(await gauge("retryctl_manifest_errors")).toEqual([{ labels: {}, value: 1 }]);
+    expect(engine.reconciled()).toEqual([a.key, b.key, a.key]);
+
+    tree = loaded([a2, b]);
+    await c.sync();
+    expect(c.status().resources.find((r) => r.name === "b")?.status).toBe("Synced");
+    expect(c.status().manifestErrors).toEqual([]);
+  });
+
+  it("keeps reconciling the last valid manifest of a broken file on the sweep", async () => {
+    const b = manifest("b");
+    tree = loaded([b]);
+    const c = start({ resyncIntervalMs: 30 });
+    await c.sync();
+    tree = loaded([], [brokenB]);
+    await c.sync();
+    c.start();
+    await vi.waitFor(() => expect(engine.reconciled().filter((k) => k === b.key).length).toBeGreaterThan(2));
+    expect(c.status().resources.map((r) => [r.name, r.reason])).toEqual([["b", "InvalidManifest"]]);
+  });
+
+  it("stops managing a removed manifest", async () => {
+    const a = manifest("a");
+    const b = manifest("b");
+    tree = loaded([a, b]);
+    const c = start();
+    await c.sync();
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+    tree = loaded([a]);
+    await c.sync();
+    expect(c.status().resources.map((r) => r.name)).toEqual(["a"]);
+    const counts = (await gauge("retryctl_resources")).filter((v) => v.value > 0);
+    expect(counts).toEqual([{ labels: { kind: "Widget", status: "Synced" }, value: 1 }]);
+  });
+
+  it("sends ready keys of one kind to the engine together, within the concurrency", async () => {
+    const ms = ["a", "b", "c", "d", "e"].map((n) => manifest(n));
+    const g = manifest("g", { kind: otherKind, key: "Gadget/us-east-1/g" });
+    tree = loaded([...ms, g]);
+    const c = start({ concurrency: 3 });
+    await c.sync();
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+    for (const call of engine.calls) {
+      expect(new Set(call.keys.map(kindOfKey)).size).toBe(1);
+      expect(call.keys.length).toBeLessThanOrEqual(3);
+      expect(call.options.concurrency).toBe(call.keys.length);
+    }
+    expect(engine.calls[0]?.keys).toHaveLength(3);
+    expect(engine.reconciled().sort()).toEqual([...ms, g].map((m) => m.key).sort());
+  });
+
+  it("re-reads every resource on the resync sweep", async () => {
+    tree = loaded([manifest("a"), manifest("b")]);
+    const c = start({ resyncIntervalMs: 40 });
+    await c.sync();
+    c.start();
+    await vi.waitFor(() => expect(engine.reconciled().length).toBeGreaterThanOrEqual(6));
+  });
+
+  it("waits for in-flight reconciles on stop, and takes no new work", async () => {
+    tree = loaded([manifest("a")]);
+    let release: () => void = () => undefined;
+    engine.gate = new Promise((r) => {
+      release = r;
+    });
+    const c = start();
+    await c.sync();
+    await vi.waitFor(() => expect(engine.calls).toHaveLength(1));
+    let stopped = false;
+    const stopping = c.stop(5000).then(() => {
+      stopped = true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(stopped).toBe(false);
+    expect(c.alive).toBe(false);
+    release();
+    await stopping;
+    tree = loaded([manifest("a", { hash: "new" })]);
+    await c.sync();
+    expect(engine.calls).toHaveLength(1);
+  });
+
+  it("gives up waiting for in-flight work after the timeout", async () => {
+    tree = loaded([manifest("a")]);
+    engine.gate = new Promise(() => undefined);
+    const c = start();
+    await c.sync();
+    await vi.waitFor(() => expect(engine.calls).toHaveLength(1));
+    const started = Date.now();
+    await c.stop(50);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(engine.calls[0]?.options.signal?.aborted).toBe(true);
+  });
+});

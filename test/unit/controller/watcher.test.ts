@@ -1,0 +1,95 @@
+import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { isHiddenBelow, symlinksOnPath, TreeWatcher } from "../../../src/controller/watcher.js";
+
+/** git-sync's publish step: a relative symlink made under a temp name, renamed over the link. */
+function publish(root: string, worktree: string): void {
+  symlinkSync(join(".worktrees", worktree), join(root, "tmp-link"));
+  renameSync(join(root, "tmp-link"), join(root, "current"));
+}
+
+function worktree(root: string, name: string, content: string): string {
+  const dir = join(root, ".worktrees", name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "a.yaml"), content);
+  return dir;
+}
+
+describe("TreeWatcher", () => {
+  let root: string;
+  let watcher: TreeWatcher | undefined;
+
+  beforeEach(() => {
+    root = realpathSync(mkdtempSync(join(tmpdir(), "retryctl-watch-")));
+  });
+  afterEach(async () => {
+    await watcher?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("finds the symlinks on the way to a directory", async () => {
+    worktree(root, "one", "x");
+    publish(root, "one");
+    mkdirSync(join(root, ".worktrees/one/sub"));
+    expect(await symlinksOnPath(join(root, "current"))).toEqual([join(root, "current")]);
+    expect(await symlinksOnPath(join(root, "current/sub"))).toEqual([join(root, "current")]);
+    expect(await symlinksOnPath(join(root, ".worktrees/one"))).toEqual([]);
+  });
+
+  it("sees an atomic swap of the link as one change, and edits in the new tree after a retarget", async () => {
+    const first = worktree(root, "one", "a: 1\n");
+    publish(root, "one");
+    const onChange = vi.fn();
+    watcher = new TreeWatcher({ dir: join(root, "current"), debounceMs: 100, onChange, log: pino({ level: "silent" }) });
+    await watcher.start();
+    await watcher.retarget(first);
+
+    const second = worktree(root, "two", "a: 2\n");
+    publish(root, "two");
+    await vi.waitFor(() => expect(onChange).toHaveBeenCalledTimes(1), { timeout: 3000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(onChange).toHaveBeenCalledTimes(1);
+
+    await watcher.retarget(second);
+    // git-sync deletes the old worktree; a later edit in the new tree is still seen.
+    rmSync(first, { recursive: true });
+    await new Promise((r) => setTimeout(r, 300));
+    onChange.mockClear();
+    writeFileSync(join(second, "b.yaml"), "b: 1\n");
+    await vi.waitFor(() => expect(onChange).toHaveBeenCalledTimes(1), { timeout: 3000 });
+  });
+
+  it("debounces a burst of in-place edits in a plain folder into one change, ignoring hidden files", async () => {
+    const plain = join(root, "plain");
+    mkdirSync(plain);
+    const onChange = vi.fn();
+    watcher = new TreeWatcher({ dir: plain, debounceMs: 150, onChange, log: pino({ level: "silent" }) });
+    await watcher.start();
+    await watcher.retarget(plain);
+
+    writeFileSync(join(plain, ".a.yaml.swp"), "x");
+    await new Promise((r) => setTimeout(r, 400));
+    expect(onChange).not.toHaveBeenCalled();
+
+    for (let i = 0; i < 5; i++) {
+      writeFileSync(join(plain, `f${i}.yaml`), `n: ${i}\n`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await vi.waitFor(() => expect(onChange).toHaveBeenCalledTimes(1), { timeout: 3000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(onChange).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("isHiddenBelow", () => {
+  it("flags dot-names below the root only", () => {
+    expect(isHiddenBelow("/r", "/r/.git/HEAD")).toBe(true);
+    expect(isHiddenBelow("/r", "/r/a/.b.yaml")).toBe(true);
+    expect(isHiddenBelow("/r", "/r/a/b.yaml")).toBe(false);
+    expect(isHiddenBelow("/x/.worktrees/abc", "/x/.worktrees/abc")).toBe(false);
+    expect(isHiddenBelow("/x/.worktrees/abc", "/x/.worktrees/abc/m.yaml")).toBe(false);
+  });
+});
