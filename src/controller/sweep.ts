@@ -11,23 +11,24 @@ export interface SweeperOptions {
 
 /**
  * Offsets (ms from the round's start) that spread `count` keys over the
- * interval: one slot per key, each at a random point inside its own slot. The
- * order is stable between rounds, so one key is re-read about once per interval
- * while the API sees a steady trickle instead of a burst.
+ * interval: one slot per key, each at its own point (`jitter(i)`, 0–1) inside
+ * its slot, so the API sees a steady trickle instead of a burst.
  */
-export function sweepOffsets(
-  count: number,
-  intervalMs: number,
-  random: () => number = Math.random,
-): number[] {
+export function sweepOffsets(count: number, intervalMs: number, jitter: (i: number) => number): number[] {
   const slot = intervalMs / Math.max(count, 1);
-  return Array.from({ length: count }, (_, i) => Math.floor(i * slot + random() * slot));
+  return Array.from({ length: count }, (_, i) => Math.floor(i * slot + jitter(i) * slot));
 }
 
-/** The periodic resync: every interval, each key is handed to `onDue` once, spread over the interval. */
+/**
+ * The periodic resync: every interval, each key is handed to `onDue` once,
+ * spread over the interval. A key keeps its order and its point in its slot
+ * from round to round, so it is re-read once per interval, not up to two
+ * intervals apart.
+ */
 export class Sweeper {
   readonly #options: SweeperOptions;
   readonly #random: () => number;
+  readonly #jitter = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = true;
 
@@ -39,11 +40,11 @@ export class Sweeper {
     this.#random = options.random ?? Math.random;
   }
 
-  /** The first round begins one interval from now: the initial load already reconciles everything. */
+  /** Starts the first round now; a key is due at its point of the interval, never all at once. */
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#at(Date.now() + this.#options.intervalMs, () => this.#round(Date.now()));
+    this.#round(Date.now());
   }
 
   stop(): void {
@@ -56,7 +57,9 @@ export class Sweeper {
     const { intervalMs, keys, onDue, onRoundStart } = this.#options;
     const round = [...new Set(keys())].sort();
     onRoundStart?.(round);
-    const offsets = sweepOffsets(round.length, intervalMs, this.#random);
+    const current = new Set(round);
+    for (const key of this.#jitter.keys()) if (!current.has(key)) this.#jitter.delete(key);
+    const offsets = sweepOffsets(round.length, intervalMs, (i) => this.#jitterOf(round[i] as string));
     const next = (i: number): void => {
       if (i >= round.length) {
         // Never catch up with a burst when the process was paused past a round's end.
@@ -70,6 +73,15 @@ export class Sweeper {
       });
     };
     next(0);
+  }
+
+  #jitterOf(key: string): number {
+    let jitter = this.#jitter.get(key);
+    if (jitter === undefined) {
+      jitter = this.#random();
+      this.#jitter.set(key, jitter);
+    }
+    return jitter;
   }
 
   #at(time: number, fn: () => void): void {

@@ -238,8 +238,10 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: PathSegment[], ctx: Desc
       return unionIssues(issue, path, ctx);
     case "invalid_key": {
       const key = path[path.length - 1];
+      const record = unwrap(schemaAt(ctx.schema, path.slice(0, -1)) ?? ctx.schema) as z.core.$ZodTypes;
+      const keySchema = record._zod.def.type === "record" ? record._zod.def.keyType : ctx.schema;
       return issue.issues.map((inner) => {
-        const described = describeOne(inner, [], { ...ctx, schema: ctx.schema, data: key });
+        const described = describeOne(inner, [], { ...ctx, schema: keySchema, data: key });
         return { path, message: `key ${describeValue(key)} ${described.message}` };
       });
     }

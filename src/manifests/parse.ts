@@ -54,7 +54,8 @@ function syntaxError(positioned: PositionedDocument, error: YAMLError): YamlProb
 export function parseManifestYaml(text: string): ParsedFile {
   const lineCounter = new LineCounter();
   const result: ParsedFile = { documents: [], errors: [], warnings: [] };
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Merge keys (`<<: *defaults`) as kubectl's YAML reader accepts them; they count towards the alias limit.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   for (const doc of docs) {
     const positioned = { doc, lineCounter };
     for (const warning of doc.warnings) {

@@ -2,16 +2,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Sweeper, sweepOffsets } from "../../../src/controller/sweep.js";
 
 describe("sweepOffsets", () => {
-  it("puts one key in each slot of the interval", () => {
+  it("puts one key in each slot of the interval, at its own point of the slot", () => {
     expect(sweepOffsets(4, 1000, () => 0)).toEqual([0, 250, 500, 750]);
     expect(sweepOffsets(4, 1000, () => 0.999)).toEqual([249, 499, 749, 999]);
+    expect(sweepOffsets(2, 1000, (i) => (i === 0 ? 0.5 : 0))).toEqual([250, 500]);
   });
 
   it("spreads keys over the whole interval instead of a burst", () => {
-    const offsets = sweepOffsets(100, 60_000);
+    const offsets = sweepOffsets(100, 60_000, Math.random);
     expect(Math.max(...offsets)).toBeGreaterThan(50_000);
-    const firstSecond = offsets.filter((o) => o < 1000).length;
-    expect(firstSecond).toBeLessThanOrEqual(2);
+    expect(offsets.filter((o) => o < 1000).length).toBeLessThanOrEqual(2);
   });
 });
 
@@ -23,33 +23,34 @@ describe("Sweeper", () => {
     vi.useRealTimers();
   });
 
-  it("starts one interval after start, re-reads every key once per interval, spread out", () => {
+  it("re-reads every key exactly once per interval, spread over it", () => {
     const due: { key: string; at: number }[] = [];
     const rounds: string[][] = [];
     const start = Date.now();
+    let r = 0;
+    const jitters = [0.5, 0.1, 0.9];
     const sweeper = new Sweeper({
-      intervalMs: 1000,
+      intervalMs: 900,
       keys: () => ["c", "a", "b", "a"],
       onDue: (key) => due.push({ key, at: Date.now() - start }),
       onRoundStart: (keys) => rounds.push(keys),
-      random: () => 0.5,
+      // Drawn once per key: a key keeps its point in its slot from round to round.
+      random: () => jitters[r++] ?? 0,
     });
     sweeper.start();
-    vi.advanceTimersByTime(999);
-    expect(due).toEqual([]);
-    vi.advanceTimersByTime(2000);
+    vi.advanceTimersByTime(1799);
     sweeper.stop();
     expect(rounds).toEqual([
       ["a", "b", "c"],
       ["a", "b", "c"],
     ]);
     expect(due).toEqual([
-      { key: "a", at: 1166 },
-      { key: "b", at: 1500 },
-      { key: "c", at: 1833 },
-      { key: "a", at: 2166 },
-      { key: "b", at: 2500 },
-      { key: "c", at: 2833 },
+      { key: "a", at: 150 },
+      { key: "b", at: 330 },
+      { key: "c", at: 870 },
+      { key: "a", at: 1050 },
+      { key: "b", at: 1230 },
+      { key: "c", at: 1770 },
     ]);
   });
 
@@ -58,7 +59,7 @@ describe("Sweeper", () => {
     const due: string[] = [];
     const sweeper = new Sweeper({ intervalMs: 100, keys: () => keys, onDue: (k) => due.push(k), random: () => 0 });
     sweeper.start();
-    vi.advanceTimersByTime(150);
+    vi.advanceTimersByTime(50);
     keys = ["b"];
     vi.advanceTimersByTime(100);
     sweeper.stop();

@@ -120,6 +120,13 @@ describe("zod issues in English", () => {
     ]);
   });
 
+  it("explains a bad key of a mapping such as labels", () => {
+    const schema = z.strictObject({ labels: z.record(z.string().max(5), z.string()) });
+    expect(messages(schema, { labels: { "far-too-long": "x" } })).toEqual([
+      'labels.far-too-long: key "far-too-long" must be at most 5 characters long, got 12',
+    ]);
+  });
+
   it("names an unknown discriminator value with the allowed ones", () => {
     const schema = z.discriminatedUnion("type", [
       z.strictObject({ type: z.literal("a"), x: z.string() }),
@@ -156,6 +163,12 @@ describe("parseManifestYaml", () => {
     expect(parsed.errors).toEqual([]);
     expect(parsed.warnings.map((w) => w.line)).toEqual([2]);
     expect(parsed.warnings[0]?.message).toContain("!custom");
+  });
+
+  it("applies merge keys as kubectl does, explicit keys winning", () => {
+    const parsed = parseManifestYaml("base: &base { a: 1, b: 2 }\nspec:\n  <<: *base\n  b: 3\n");
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.documents[0]?.value).toEqual({ base: { a: 1, b: 2 }, spec: { a: 1, b: 3 } });
   });
 
   it("survives absurdly deep nesting without throwing", () => {
