@@ -18,8 +18,8 @@ export function resolveRegion(options: GlobalOptions): string {
 }
 
 /** One-shot commands log to stderr so that stdout carries only the plan or the JSON document. */
-export function oneShotLogger(options: GlobalOptions): Logger {
-  return createLogger(options.logLevel ?? "warn", 2);
+export function oneShotLogger(options: GlobalOptions, stderr: (text: string) => void): Logger {
+  return createLogger(options.logLevel ?? "warn", { write: stderr });
 }
 
 export function createAws(options: GlobalOptions, metrics?: Metrics): AwsClients {

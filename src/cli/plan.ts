@@ -27,7 +27,7 @@ export async function runPlan(
   options: PlanOptions,
   verb: "plan" | "apply",
 ): Promise<PlanRun> {
-  const log = oneShotLogger(options);
+  const log = oneShotLogger(options, io.stderr);
   const load = await loadManifests([dir], { defaultRegion: resolveRegion(options) });
   const revision = await revisionOf(resolve(dir), load.contentHash);
   const aws = createAws(options);

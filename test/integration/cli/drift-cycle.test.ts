@@ -1,3 +1,4 @@
+import { ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import {
   GetFunctionConfigurationCommand,
   GetFunctionEventInvokeConfigCommand,
@@ -5,7 +6,6 @@ import {
   PutFunctionEventInvokeConfigCommand,
   UpdateEventSourceMappingCommand,
 } from "@aws-sdk/client-lambda";
-import { ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
@@ -91,7 +91,10 @@ describe("drift → diff → apply → in sync, per kind", () => {
     const newDlq = await createQueue("dlq-new");
     await createFunction("dlq-fn", { deadLetterArn: oldDlq.arn });
     const dir = await manifestDir({
-      "dlq.yaml": manifest("FunctionDeadLetterConfig", "dlq-fn", { functionName: "dlq-fn", targetArn: newDlq.arn }),
+      "dlq.yaml": manifest("FunctionDeadLetterConfig", "dlq-fn", {
+        functionName: "dlq-fn",
+        targetArn: newDlq.arn,
+      }),
     });
     await cycle(dir, {
       kind: "FunctionDeadLetterConfig",
@@ -161,8 +164,12 @@ describe("drift → diff → apply → in sync, per kind", () => {
         { field: "visibilityTimeoutSeconds", actual: 30, desired: 60 },
       ],
     });
-    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: source.url, AttributeNames: ["All"] }));
-    expect(JSON.parse(attrs.Attributes?.RedrivePolicy ?? "{}")).toMatchObject({ deadLetterTargetArn: dlq.arn });
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: source.url, AttributeNames: ["All"] }),
+    );
+    expect(JSON.parse(attrs.Attributes?.RedrivePolicy ?? "{}")).toMatchObject({
+      deadLetterTargetArn: dlq.arn,
+    });
     expect(Number(JSON.parse(attrs.Attributes?.RedrivePolicy ?? "{}").maxReceiveCount)).toBe(5);
     expect(attrs.Attributes?.VisibilityTimeout).toBe("60");
   });
@@ -221,7 +228,9 @@ describe("null removes, omitted is untouched", () => {
         DestinationConfig: { OnFailure: { Destination: q.arn } },
       }),
     );
-    const uuid = await createMapping("fn-null", stream, { DestinationConfig: { OnFailure: { Destination: q.arn } } });
+    const uuid = await createMapping("fn-null", stream, {
+      DestinationConfig: { OnFailure: { Destination: q.arn } },
+    });
     await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, MaximumRetryAttempts: 7 }));
     await sqs.send(
       new SetQueueAttributesCommand({
@@ -241,9 +250,17 @@ describe("null removes, omitted is untouched", () => {
       "all.yaml": [
         manifest("FunctionEventInvokeConfig", "fn-null", { functionName: "fn-null", onFailure: null }),
         manifest("FunctionDeadLetterConfig", "fn-null", { functionName: "fn-null", targetArn: null }),
-        manifest("EventSourceMapping", "m-null", { functionName: "fn-null", eventSourceArn: stream, onFailure: null }),
+        manifest("EventSourceMapping", "m-null", {
+          functionName: "fn-null",
+          eventSourceArn: stream,
+          onFailure: null,
+        }),
         manifest("QueueRedrivePolicy", "src", { queue: "src", deadLetterQueue: null }),
-        manifest("EventTargetRetryPolicy", "t-null", { rule: "r-null", targetId: "t", deadLetterQueue: null }),
+        manifest("EventTargetRetryPolicy", "t-null", {
+          rule: "r-null",
+          targetId: "t",
+          deadLetterQueue: null,
+        }),
       ].join("---\n"),
     });
     const applied = await cli("apply", dir, "--endpoint-url", motoEndpoint(), "--output", "json");
@@ -255,10 +272,14 @@ describe("null removes, omitted is untouched", () => {
     expect(config.MaximumRetryAttempts).toBe(1);
     const fnConfig = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "fn-null" }));
     expect(fnConfig.DeadLetterConfig?.TargetArn || null).toBeNull();
-    const { EventSourceMappings } = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: "fn-null" }));
+    const { EventSourceMappings } = await lambda.send(
+      new ListEventSourceMappingsCommand({ FunctionName: "fn-null" }),
+    );
     expect(EventSourceMappings?.[0]?.DestinationConfig?.OnFailure?.Destination || null).toBeNull();
     expect(EventSourceMappings?.[0]?.MaximumRetryAttempts).toBe(7);
-    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: source.url, AttributeNames: ["All"] }));
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: source.url, AttributeNames: ["All"] }),
+    );
     expect(attrs.Attributes?.RedrivePolicy).toBeUndefined();
     const { Targets } = await events.send(new ListTargetsByRuleCommand({ Rule: "r-null" }));
     expect(Targets?.[0]?.DeadLetterConfig).toBeUndefined();

@@ -22,7 +22,10 @@ describe("one resource's failure is its own", () => {
     const stream = await createStream("no-mapping-stream");
     await createRule("rule-without-target");
     const dir = await manifestDir({
-      "ok.yaml": manifest("FunctionEventInvokeConfig", "present", { functionName: "present", maximumRetryAttempts: 1 }),
+      "ok.yaml": manifest("FunctionEventInvokeConfig", "present", {
+        functionName: "present",
+        maximumRetryAttempts: 1,
+      }),
       "missing.yaml": [
         manifest("FunctionEventInvokeConfig", "ghost-fn", { functionName: "ghost", maximumRetryAttempts: 1 }),
         manifest("FunctionDeadLetterConfig", "ghost-dlq", { functionName: "ghost", targetArn: null }),
@@ -32,7 +35,11 @@ describe("one resource's failure is its own", () => {
           maximumRetryAttempts: 1,
           onFailure: null,
         }),
-        manifest("QueueRedrivePolicy", "ghost-queue", { queue: "ghost-queue", maxReceiveCount: 5, deadLetterQueue: "x" }),
+        manifest("QueueRedrivePolicy", "ghost-queue", {
+          queue: "ghost-queue",
+          maxReceiveCount: 5,
+          deadLetterQueue: "x",
+        }),
         manifest("EventTargetRetryPolicy", "ghost-rule", {
           rule: "ghost-rule",
           targetId: "t",
@@ -60,19 +67,27 @@ describe("one resource's failure is its own", () => {
       "ghost-rule": "RuleNotFound",
       "ghost-target": "TargetNotFound",
     });
-    const config = await sdk().lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: "present" }));
+    const config = await sdk().lambda.send(
+      new GetFunctionEventInvokeConfigCommand({ FunctionName: "present" }),
+    );
     expect(config.MaximumRetryAttempts).toBe(1);
   });
 
   it("an invalid manifest is reported with file and line while the valid ones apply; exit 1", async () => {
     await createFunction("valid-fn");
     const dir = await manifestDir({
-      "good.yaml": manifest("FunctionEventInvokeConfig", "valid-fn", { functionName: "valid-fn", maximumRetryAttempts: 0 }),
-      "bad.yaml": "apiVersion: retryctl.dev/v1alpha1\nkind: FunctionEventInvokeConfig\nmetadata:\n  name: bad\nspec:\n  functionName: valid-fn\n  maxRetryAttempts: 1\n",
+      "good.yaml": manifest("FunctionEventInvokeConfig", "valid-fn", {
+        functionName: "valid-fn",
+        maximumRetryAttempts: 0,
+      }),
+      "bad.yaml":
+        "apiVersion: retryctl.dev/v1alpha1\nkind: FunctionEventInvokeConfig\nmetadata:\n  name: bad\nspec:\n  functionName: valid-fn\n  maxRetryAttempts: 1\n",
     });
     const run = await cli("apply", dir, "--endpoint-url", motoEndpoint(), "--output", "json");
     expect(run.code).toBe(1);
-    const doc = run.json<PlanJson & { manifestErrors: { file: string; line: number; path: string; message: string }[] }>();
+    const doc = run.json<
+      PlanJson & { manifestErrors: { file: string; line: number; path: string; message: string }[] }
+    >();
     expect(doc.manifestErrors).toHaveLength(1);
     expect(doc.manifestErrors[0]).toMatchObject({ file: "bad.yaml", line: 7 });
     expect(doc.manifestErrors[0]?.message).toContain("maximumRetryAttempts");
@@ -88,7 +103,9 @@ describe("annotations", () => {
     await createFunction("suspended-fn");
     await createFunction("observed-fn");
     for (const fn of ["suspended-fn", "observed-fn"]) {
-      await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: fn, MaximumRetryAttempts: 0 }));
+      await lambda.send(
+        new PutFunctionEventInvokeConfigCommand({ FunctionName: fn, MaximumRetryAttempts: 0 }),
+      );
     }
     const dir = await manifestDir({
       "a.yaml": [
@@ -111,7 +128,10 @@ describe("annotations", () => {
     const apply = await cli("apply", dir, "--endpoint-url", motoEndpoint(), "--output", "json");
     expect(apply.code).toBe(0);
     const results = apply.json<PlanJson>().resources;
-    expect(results.find((r) => r.name === "suspended-fn")).toMatchObject({ action: "suspended", changes: [] });
+    expect(results.find((r) => r.name === "suspended-fn")).toMatchObject({
+      action: "suspended",
+      changes: [],
+    });
     expect(results.find((r) => r.name === "observed-fn")).toMatchObject({
       action: "observed",
       changes: [{ field: "maximumRetryAttempts", actual: 0, desired: 2 }],
@@ -138,7 +158,10 @@ describe("the bundled manifests", () => {
       new PutFunctionEventInvokeConfigCommand({ FunctionName: "plan-fn", MaximumRetryAttempts: 0 }),
     );
     const dir = await manifestDir({
-      "p.yaml": manifest("FunctionEventInvokeConfig", "plan-fn", { functionName: "plan-fn", maximumRetryAttempts: 1 }),
+      "p.yaml": manifest("FunctionEventInvokeConfig", "plan-fn", {
+        functionName: "plan-fn",
+        maximumRetryAttempts: 1,
+      }),
     });
     const run = await cli("diff", dir, "--endpoint-url", motoEndpoint());
     expect(run.code).toBe(2);
