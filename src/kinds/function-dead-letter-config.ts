@@ -9,6 +9,7 @@ import { parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { arnOf, checkArnRegion, functionNameSchema, managed, regionSchema } from "../manifests/fields.js";
 import { diffManagedFields } from "./fields.js";
+import { failurePathFact } from "./facts.js";
 import type { DesiredResource, Kind, KindContext, LintWarning } from "./kind.js";
 
 export const functionDeadLetterConfigSpecSchema = z
@@ -95,13 +96,18 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
     return `${region}/${bareName(spec)}`;
   },
 
-  lint(spec): LintWarning[] {
+  provides(spec, region) {
+    return typeof spec.targetArn === "string" ? [failurePathFact(region, bareName(spec))] : [];
+  },
+
+  lint(spec, context): LintWarning[] {
     if (spec.targetArn !== null) return [];
+    if (context.provided(failurePathFact(context.region, bareName(spec)))) return [];
     return [
       {
         code: "FunctionDlqRemoved",
         message:
-          "targetArn is null: the dead-letter queue is removed, so failed asynchronous events are discarded unless the function's FunctionEventInvokeConfig has an onFailure destination",
+          "targetArn is null: the dead-letter queue is removed, so failed asynchronous events are discarded; no manifest gives this function an onFailure destination either",
         path: ["targetArn"],
       },
     ];

@@ -12,6 +12,7 @@ import { parseArn, parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { checkArnRegion, functionNameSchema, intRange, managed, regionSchema } from "../manifests/fields.js";
 import { diffManagedFields } from "./fields.js";
+import { failurePathFact } from "./facts.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
 
 const LATEST = "$LATEST";
@@ -278,8 +279,13 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
     return `${region}/${bareName(spec)}/${qualifierOf(spec)}`;
   },
 
-  lint(spec): LintWarning[] {
+  provides(spec, region) {
+    return typeof spec.onFailure === "string" ? [failurePathFact(region, bareName(spec))] : [];
+  },
+
+  lint(spec, context): LintWarning[] {
     if (typeof spec.onFailure === "string") return [];
+    if (context.provided(failurePathFact(context.region, bareName(spec)))) return [];
     const why =
       spec.onFailure === null
         ? "onFailure is null"
@@ -287,7 +293,7 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
     return [
       {
         code: "AsyncNoFailureDestination",
-        message: `${why}: events that fail every retry or exceed maximumEventAgeInSeconds are discarded unless the function has a dead-letter queue (FunctionDeadLetterConfig)`,
+        message: `${why}: events that fail every retry or exceed maximumEventAgeInSeconds are discarded; add an onFailure destination or a FunctionDeadLetterConfig for this function`,
         path: ["onFailure"],
       },
     ];

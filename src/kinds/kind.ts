@@ -18,6 +18,13 @@ export interface LintWarning {
   path: (string | number)[];
 }
 
+/** What lint may know about the rest of the manifest set. */
+export interface LintContext {
+  region: string;
+  /** True when some manifest in the set provides this fact (see `Kind.provides`). */
+  provided(fact: string): boolean;
+}
+
 export interface KindContext {
   aws: AwsClients;
   log: Logger;
@@ -49,7 +56,13 @@ export interface Kind<S extends { region?: string | undefined }, A> {
   /** Stable key of the AWS object inside this kind (region included); two manifests with one identity conflict. */
   identity(spec: S, region: string): string;
   /** The AWS guidance as warnings (design §2). */
-  lint(spec: S): LintWarning[];
+  lint(spec: S, context: LintContext): LintWarning[];
+  /**
+   * Facts this manifest establishes for other manifests' lint, such as
+   * "function X has a failure path" (facts.ts), so a warning about one kind can
+   * take another kind's manifest into account without the loader knowing either.
+   */
+  provides?(spec: S, region: string): string[];
   /** Reads every resource of the batch with as few calls as the APIs allow (design §4, "reads are planned"). */
   read(ctx: KindContext, resources: DesiredResource<S>[]): Promise<ReadResult<A>>;
   /** Managed fields that differ, on normalised values; fields the manifest omits are never reported. */

@@ -6,12 +6,26 @@ import { lineAt } from "./yaml-position.js";
 /** Warning code used when a kind's lint itself fails: the manifest stays valid, the gap is visible. */
 export const LINT_FAILED = "LintFailed";
 
+/** Every fact the manifests provide to each other's lint (`Kind.provides`). */
+export function providedFacts(candidates: readonly Candidate[]): Set<string> {
+  const facts = new Set<string>();
+  for (const { manifest } of candidates) {
+    try {
+      for (const fact of manifest.kind.provides?.(manifest.spec, manifest.region) ?? []) facts.add(fact);
+    } catch {
+      // A kind that cannot say what it provides only makes lint more cautious.
+    }
+  }
+  return facts;
+}
+
 /** The kind's AWS-guidance warnings, each pointed at the line of the field it names. */
-export function lintCandidate(candidate: Candidate): ManifestWarning[] {
+export function lintCandidate(candidate: Candidate, provided: ReadonlySet<string>): ManifestWarning[] {
   const { manifest, document } = candidate;
   const base = { file: manifest.source.file, kind: manifest.kind.kind, name: manifest.name };
   try {
-    return manifest.kind.lint(manifest.spec).map((warning) => {
+    const context = { region: manifest.region, provided: (fact: string) => provided.has(fact) };
+    return manifest.kind.lint(manifest.spec, context).map((warning) => {
       const path = ["spec", ...warning.path];
       return {
         ...base,

@@ -3,7 +3,7 @@ import { basename, posix, sep } from "node:path";
 import type { AnyKind } from "../kinds/kind.js";
 import { findConflicts } from "./conflicts.js";
 import { contentHash, type HashedFile } from "./hash.js";
-import { lintCandidate } from "./lint.js";
+import { lintCandidate, providedFacts } from "./lint.js";
 import type { LoadResult, ManifestError, ManifestWarning } from "./manifest.js";
 import { parseManifestYaml } from "./parse.js";
 import { type FileContent, readManifestFile } from "./read-file.js";
@@ -125,7 +125,8 @@ export async function loadManifestsWith(
 
   const { kept, errors: conflictErrors } = findConflicts(candidates);
   errors.push(...conflictErrors);
-  for (const candidate of candidates) warnings.push(...lintCandidate(candidate));
+  const provided = providedFacts(candidates);
+  for (const candidate of candidates) warnings.push(...lintCandidate(candidate, provided));
 
   const position = (e: { file: string; line: number }) => [order.get(e.file) ?? order.size, e.line] as const;
   const byPosition = (a: { file: string; line: number }, b: { file: string; line: number }) => {

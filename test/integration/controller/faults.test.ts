@@ -1,21 +1,22 @@
-import { GetFunctionEventInvokeConfigCommand, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
+import {
+  GetFunctionEventInvokeConfigCommand,
+  ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
+} from "@aws-sdk/client-lambda";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFunction, createMapping, createQueue, resetMoto, sdk } from "../../support/aws.js";
-import { type FaultProxy, startFaultProxy } from "../../support/fault-proxy.js";
+import { type FaultProxy, type RequestRecord, startFaultProxy } from "../../support/fault-proxy.js";
 import { doc, status, startController, type TestController } from "./harness.js";
 
 const FUNCTIONS = 4;
 const LAMBDA_RATE = 5;
 
 /** Lambda calls that count against the shared control-plane quota (GetFunction has its own). */
-function maxLambdaPerSecond(proxy: FaultProxy): number {
-  const times = proxy
-    .requests()
-    .filter((r) => r.service === "lambda" && r.operation !== "GetFunction")
-    .map((r) => r.at);
+function maxLambdaPerSecond(requests: readonly RequestRecord[]): number {
+  const times = requests.filter((r) => r.service === "lambda" && r.operation !== "GetFunction").map((r) => r.at);
   let best = 0;
   for (let end = 0, start = 0; end < times.length; end++) {
     while ((times[end] ?? 0) - (times[start] ?? 0) >= 1000) start++;
@@ -48,15 +49,14 @@ describe("controller under throttling and resources in motion", () => {
   });
 
   it("converges every resource, never dropping one, and keeps Lambda calls under its own rate", async () => {
-    // Mappings created through the proxy are "Creating" for 2 s: updates meanwhile get ResourceInUseException.
-    proxy.set({ esmInUseMs: 2_000 });
+    const uuids: string[] = [];
     for (let i = 0; i < FUNCTIONS; i++) {
       await createFunction(`fault-fn-${i}`);
       const source = await createQueue(`fault-src-${i}`);
-      await createMapping(`fault-fn-${i}`, source.arn, { BatchSize: 10 }, proxy.endpoint);
+      uuids.push(await createMapping(`fault-fn-${i}`, source.arn, { BatchSize: 10 }));
       await writeFile(
         join(dir, `fn-${i}.yaml`),
-        doc("FunctionEventInvokeConfig", `fault-fn-${i}`, { functionName: `fault-fn-${i}`, maximumRetryAttempts: 2 }) +
+        doc("FunctionEventInvokeConfig", `fault-fn-${i}`, { functionName: `fault-fn-${i}`, maximumRetryAttempts: 1 }) +
           "---\n" +
           doc("EventSourceMapping", `fault-esm-${i}`, {
             functionName: `fault-fn-${i}`,
@@ -65,9 +65,10 @@ describe("controller under throttling and resources in motion", () => {
           }),
       );
     }
-    // Lambda's real quota at the proxy, plus a burst of throttles the controller did not cause.
-    proxy.set({ lambdaQuota: { rps: 15 }, throttle: { service: "lambda", count: 6 } });
+    // Lambda's real quota; a mapping changed within 3 s of its last change is in use; slow answers.
+    proxy.set({ lambdaQuota: { rps: 15 }, esmInUseMs: 3_000, latencyMs: 300 });
 
+    const startedAt = Date.now();
     const c = await startController({
       dir,
       endpoint: proxy.endpoint,
@@ -75,6 +76,23 @@ describe("controller under throttling and resources in motion", () => {
       backoff: { baseMs: 250, maxMs: 2_000 },
     });
     controller = c;
+
+    // The race users hit: the controller has read the mappings (Enabled) when someone else updates
+    // them, so its own update meets ResourceInUseException on the wire.
+    await expect
+      .poll(() => proxy.requests().some((r) => r.at >= startedAt && r.operation.includes("EventSourceMapping")), {
+        timeout: 15_000,
+        interval: 5,
+      })
+      .toBe(true);
+    const handAt = Date.now();
+    const hand = sdk(proxy.endpoint).lambda;
+    await Promise.all(uuids.map((UUID) => hand.send(new UpdateEventSourceMappingCommand({ UUID, BatchSize: 7 }))));
+    const byHand = (r: RequestRecord) =>
+      r.operation === "UpdateEventSourceMapping" && r.at >= handAt && r.at < handAt + 150;
+    expect(proxy.requests().filter(byHand)).toHaveLength(FUNCTIONS);
+    // Then a burst of throttles the controller did not cause.
+    proxy.set({ throttle: { service: "lambda", count: 6 } });
 
     await expect
       .poll(async () => (await status(c.url)).resources.filter((r) => r.status === "Synced").length, {
@@ -84,24 +102,27 @@ describe("controller under throttling and resources in motion", () => {
       .toBe(2 * FUNCTIONS);
 
     const injected = proxy.injected();
+    const mine = proxy.requests().filter((r) => r.at >= startedAt && !byHand(r));
+    const peak = maxLambdaPerSecond(mine);
     console.info(
-      `faults injected: ${JSON.stringify(injected)}; Lambda calls ${proxy.count({ service: "lambda" })}, ` +
-        `at most ${maxLambdaPerSecond(proxy)} in any second (limit ${LAMBDA_RATE}/s)`,
+      `faults injected: ${JSON.stringify(injected)}; controller Lambda calls ` +
+        `${mine.filter((r) => r.service === "lambda").length}, at most ${peak} in any second (limit ${LAMBDA_RATE}/s)`,
     );
     expect(injected.throttle).toBe(6);
     expect(injected.esmInUse).toBeGreaterThan(0);
     // retryctl's own limiter kept it under the quota: the proxy's quota never had to throttle it.
     expect(injected.lambdaQuota).toBe(0);
-    expect(maxLambdaPerSecond(proxy)).toBeLessThanOrEqual(LAMBDA_RATE + 1);
+    expect(peak).toBeLessThanOrEqual(LAMBDA_RATE + 1);
 
     // Waiting was shown as such, and nothing was lost: AWS has every desired value.
     expect(
       c.logs.some((l) => l.reason === "ResourceInUse" && l.status === "Pending" && l.kind === "EventSourceMapping"),
     ).toBe(true);
     const { lambda } = sdk();
+
     for (let i = 0; i < FUNCTIONS; i++) {
       const config = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: `fault-fn-${i}` }));
-      expect(config.MaximumRetryAttempts).toBe(2);
+      expect(config.MaximumRetryAttempts).toBe(1);
       const mappings = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: `fault-fn-${i}` }));
       expect(mappings.EventSourceMappings?.map((m) => m.BatchSize)).toEqual([5]);
     }

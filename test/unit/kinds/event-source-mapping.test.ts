@@ -6,6 +6,7 @@ import { type EventSourceMappingSpec, eventSourceMapping } from "../../../src/ki
 import { toActual, updateInput } from "../../../src/kinds/event-source-mapping-model.js";
 import { resolve, sameFunction } from "../../../src/kinds/event-source-mapping-read.js";
 import type { KindContext } from "../../../src/kinds/kind.js";
+import { lintContext } from "./lint-context.js";
 
 const ACCOUNT = "123456789012";
 const KINESIS = `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/orders`;
@@ -632,7 +633,7 @@ describe("EventSourceMapping apply", () => {
 });
 
 describe("EventSourceMapping lint", () => {
-  const codes = (spec: Record<string, unknown>) => eventSourceMapping.lint(parse(spec));
+  const codes = (spec: Record<string, unknown>) => eventSourceMapping.lint(parse(spec), lintContext());
 
   it("warns on a stream mapping without onFailure, at the field when it is null", () => {
     const omitted = codes({ eventSourceArn: KINESIS, maximumRetryAttempts: 3 });

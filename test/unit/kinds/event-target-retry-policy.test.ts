@@ -7,6 +7,7 @@ import {
   eventTargetRetryPolicy,
   targetFor,
 } from "../../../src/kinds/event-target-retry-policy.js";
+import { lintContext } from "./lint-context.js";
 
 const DLQ = "arn:aws:sqs:us-east-1:123456789012:events-dlq";
 
@@ -170,11 +171,11 @@ describe("EventTargetRetryPolicy write", () => {
 
 describe("EventTargetRetryPolicy lint", () => {
   it("warns when the manifest gives the target no DLQ", () => {
-    expect(eventTargetRetryPolicy.lint(spec())).toEqual([
+    expect(eventTargetRetryPolicy.lint(spec(), lintContext())).toEqual([
       expect.objectContaining({ code: "EventTargetNoDlq", path: ["deadLetterQueue"] }),
     ]);
-    expect(eventTargetRetryPolicy.lint(spec({ deadLetterQueue: null }))).toHaveLength(1);
-    expect(eventTargetRetryPolicy.lint(spec({ deadLetterQueue: DLQ }))).toEqual([]);
+    expect(eventTargetRetryPolicy.lint(spec({ deadLetterQueue: null }), lintContext())).toHaveLength(1);
+    expect(eventTargetRetryPolicy.lint(spec({ deadLetterQueue: DLQ }), lintContext())).toEqual([]);
   });
 });
 

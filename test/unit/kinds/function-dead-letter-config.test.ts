@@ -13,6 +13,7 @@ import {
   toDeadLetterState,
 } from "../../../src/kinds/function-dead-letter-config.js";
 import type { DesiredResource, KindContext } from "../../../src/kinds/kind.js";
+import { lintContext } from "./lint-context.js";
 
 const REGION = "us-east-1";
 const ACCOUNT = "123456789012";
@@ -222,10 +223,10 @@ describe("FunctionDeadLetterConfig apply", () => {
 
 describe("FunctionDeadLetterConfig lint", () => {
   it("warns when the manifest removes the DLQ, and only then", () => {
-    expect(kind.lint(spec({ targetArn: null }))).toEqual([
+    expect(kind.lint(spec({ targetArn: null }), lintContext())).toEqual([
       expect.objectContaining({ code: "FunctionDlqRemoved", path: ["targetArn"] }),
     ]);
-    expect(kind.lint(spec({ targetArn: QUEUE }))).toEqual([]);
-    expect(kind.lint(spec())).toEqual([]);
+    expect(kind.lint(spec({ targetArn: QUEUE }), lintContext())).toEqual([]);
+    expect(kind.lint(spec(), lintContext())).toEqual([]);
   });
 });

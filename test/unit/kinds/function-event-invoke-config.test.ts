@@ -14,6 +14,7 @@ import {
   toState,
 } from "../../../src/kinds/function-event-invoke-config.js";
 import type { DesiredResource, KindContext } from "../../../src/kinds/kind.js";
+import { lintContext } from "./lint-context.js";
 
 const REGION = "us-east-1";
 const ACCOUNT = "123456789012";
@@ -402,14 +403,14 @@ describe("FunctionEventInvokeConfig apply", () => {
 
 describe("FunctionEventInvokeConfig lint", () => {
   it("warns when no onFailure destination is declared, naming the DLQ alternative", () => {
-    expect(kind.lint(spec({ onFailure: QUEUE }))).toEqual([]);
+    expect(kind.lint(spec({ onFailure: QUEUE }), lintContext())).toEqual([]);
     for (const s of [spec(), spec({ onFailure: null })]) {
-      expect(kind.lint(s)).toEqual([
+      expect(kind.lint(s, lintContext())).toEqual([
         expect.objectContaining({
           code: "AsyncNoFailureDestination",
           path: ["onFailure"],
           message: expect.stringContaining(
-            "unless the function has a dead-letter queue (FunctionDeadLetterConfig)",
+            "a FunctionDeadLetterConfig for this function",
           ),
         }),
       ]);

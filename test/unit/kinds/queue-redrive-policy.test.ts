@@ -6,6 +6,7 @@ import {
   queueRedrivePolicy,
 } from "../../../src/kinds/queue-redrive-policy.js";
 import { parseQueueRef, parseRedrivePolicy } from "../../../src/kinds/sqs-queue.js";
+import { lintContext } from "./lint-context.js";
 
 const ACCOUNT = "123456789012";
 const arn = (name: string, region = "us-east-1") => `arn:aws:sqs:${region}:${ACCOUNT}:${name}`;
@@ -294,11 +295,13 @@ describe("QueueRedrivePolicy write", () => {
 
 describe("QueueRedrivePolicy lint", () => {
   it("warns below 5 receives, not at 5 or when the count is not managed", () => {
-    expect(queueRedrivePolicy.lint(spec({ deadLetterQueue: "dlq", maxReceiveCount: 4 }))).toEqual([
-      expect.objectContaining({ code: "SqsLowMaxReceiveCount", path: ["maxReceiveCount"] }),
-    ]);
-    expect(queueRedrivePolicy.lint(spec({ deadLetterQueue: "dlq", maxReceiveCount: 5 }))).toEqual([]);
-    expect(queueRedrivePolicy.lint(spec({ deadLetterQueue: null }))).toEqual([]);
+    expect(
+      queueRedrivePolicy.lint(spec({ deadLetterQueue: "dlq", maxReceiveCount: 4 }), lintContext()),
+    ).toEqual([expect.objectContaining({ code: "SqsLowMaxReceiveCount", path: ["maxReceiveCount"] })]);
+    expect(
+      queueRedrivePolicy.lint(spec({ deadLetterQueue: "dlq", maxReceiveCount: 5 }), lintContext()),
+    ).toEqual([]);
+    expect(queueRedrivePolicy.lint(spec({ deadLetterQueue: null }), lintContext())).toEqual([]);
   });
 
   it("never creates the queue", () => {
