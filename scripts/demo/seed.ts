@@ -48,7 +48,11 @@ export async function seedDemo(endpoint: string): Promise<void> {
   await createMapping(
     "orders-worker",
     work.arn,
-    { BatchSize: 10, FunctionResponseTypes: ["ReportBatchItemFailures"], ScalingConfig: { MaximumConcurrency: 5 } },
+    {
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    },
     endpoint,
   );
   // Drift: maxReceiveCount lowered to 1 by hand.

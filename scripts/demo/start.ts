@@ -44,7 +44,9 @@ const controller = spawn(
 );
 
 const handByTimer = setTimeout(async () => {
-  say(`changing orders-notifier's async config by hand (retries 2 → 0); the next resync (every ${RESYNC}) reverts it`);
+  say(
+    `changing orders-notifier's async config by hand (retries 1 → 0); the next resync (every ${RESYNC}) reverts it`,
+  );
   await sdk(moto.endpoint)
     .lambda.send(
       new PutFunctionEventInvokeConfigCommand({

@@ -103,7 +103,12 @@ export class AwsClients {
         } catch (err) {
           const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
           const throttled = THROTTLE_NAMES.has(e.name ?? "") || e.$metadata?.httpStatusCode === 429;
-          const event: RequestEvent = { service, operation, region, outcome: throttled ? "throttled" : "error" };
+          const event: RequestEvent = {
+            service,
+            operation,
+            region,
+            outcome: throttled ? "throttled" : "error",
+          };
           if (e.name) event.errorName = e.name;
           onRequest?.(event);
           throw err;

@@ -32,7 +32,15 @@ const THROTTLING = new Set([
   "SlowDown",
 ]);
 
-const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "TimeoutError"]);
+const NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "TimeoutError",
+]);
 
 interface SdkLikeError {
   name?: string;
@@ -50,9 +58,12 @@ export function classifyAwsError(err: unknown, context = ""): ResourceError {
   const status = e.$metadata?.httpStatusCode;
   const prefix = context ? `${context}: ` : "";
   const message = `${prefix}${e.message ?? String(err)}`;
-  if (THROTTLING.has(name) || status === 429) return new ResourceError("Throttled", message, "transient", { cause: err });
-  if (name === "ResourceInUseException") return new ResourceError("ResourceInUse", message, "waiting", { cause: err });
-  if (name === "ResourceConflictException") return new ResourceError("UpdateInProgress", message, "waiting", { cause: err });
+  if (THROTTLING.has(name) || status === 429)
+    return new ResourceError("Throttled", message, "transient", { cause: err });
+  if (name === "ResourceInUseException")
+    return new ResourceError("ResourceInUse", message, "waiting", { cause: err });
+  if (name === "ResourceConflictException")
+    return new ResourceError("UpdateInProgress", message, "waiting", { cause: err });
   if (name === "ConcurrentModificationException")
     return new ResourceError("ConcurrentModification", message, "transient", { cause: err });
   if (name === "PreconditionFailedException")
@@ -68,8 +79,13 @@ export function classifyAwsError(err: unknown, context = ""): ResourceError {
     return new ResourceError("AccessDenied", message, "terminal", { cause: err });
   if (NETWORK.has(name) || (e.code !== undefined && NETWORK.has(e.code)))
     return new ResourceError("NetworkError", message, "transient", { cause: err });
-  if (status !== undefined && status >= 500) return new ResourceError("ServiceError", message, "transient", { cause: err });
-  if (name === "InvalidParameterValueException" || name === "ValidationException" || name === "InvalidAttributeValue")
+  if (status !== undefined && status >= 500)
+    return new ResourceError("ServiceError", message, "transient", { cause: err });
+  if (
+    name === "InvalidParameterValueException" ||
+    name === "ValidationException" ||
+    name === "InvalidAttributeValue"
+  )
     return new ResourceError("InvalidParameterValue", message, "terminal", { cause: err });
   if (status === undefined) return new ResourceError("NetworkError", message, "transient", { cause: err });
   return new ResourceError(name.replace(/Exception$/, ""), message, "terminal", { cause: err });

@@ -27,9 +27,6 @@ export function createAws(options: GlobalOptions, metrics?: Metrics): AwsClients
     limiter: new RateLimiter(),
   };
   if (options.endpointUrl) aws.endpoint = options.endpointUrl;
-  if (metrics) {
-    aws.onRequest = (e) =>
-      metrics.awsRequests.inc({ service: e.service, operation: e.operation, outcome: e.outcome });
-  }
+  if (metrics) aws.onRequest = metrics.countAwsRequest;
   return new AwsClients(aws);
 }

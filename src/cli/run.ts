@@ -1,4 +1,5 @@
-import type { GlobalOptions } from "./context.js";
+import { runControllerUntilSignal } from "../controller/run.js";
+import { type GlobalOptions, resolveRegion } from "./context.js";
 
 export interface RunOptions extends GlobalOptions {
   dir: string;
@@ -9,7 +10,17 @@ export interface RunOptions extends GlobalOptions {
   debounce: number;
 }
 
-/** `retryctl run`: wired to the controller once it lands. */
-export async function runCommand(_options: RunOptions): Promise<void> {
-  throw new Error("the controller is not built yet");
+/** `retryctl run`: the controller until SIGTERM/SIGINT (then exit 0). */
+export async function runCommand(options: RunOptions): Promise<void> {
+  await runControllerUntilSignal({
+    dir: options.dir,
+    region: resolveRegion(options),
+    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    mode: options.mode,
+    listen: options.listen,
+    concurrency: options.concurrency,
+    resyncIntervalMs: options.resyncInterval,
+    debounceMs: options.debounce,
+    logLevel: options.logLevel ?? "info",
+  });
 }

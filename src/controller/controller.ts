@@ -8,7 +8,8 @@ import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.
 import type { Metrics } from "../metrics/metrics.js";
 import { revisionOf } from "../source/revision.js";
 import { planRevision, relativeToRoot } from "./desired.js";
-import { type ResourceStatusEntry, STATUSES, StatusStore } from "./status.js";
+import { initControllerMetrics, setResourceGauge } from "./gauges.js";
+import { type ResourceStatusEntry, StatusStore } from "./status.js";
 import { Sweeper } from "./sweep.js";
 import { WorkQueue } from "./work-queue.js";
 
@@ -79,6 +80,7 @@ export class Controller {
   #ready = false;
   #lastSync: Date | undefined;
   #stopping = false;
+  #started = false;
   #syncing: Promise<void> | undefined;
   #syncAgain = false;
   #reloadTimer: NodeJS.Timeout | undefined;
@@ -101,7 +103,8 @@ export class Controller {
       },
       onRoundStart: (keys) => this.#startSweep(keys),
     });
-    this.#initMetrics();
+    initControllerMetrics(options.metrics, options.kinds);
+    this.#updateGauges();
   }
 
   get revision(): string | undefined {
@@ -112,7 +115,13 @@ export class Controller {
     return !this.#stopping;
   }
 
-  /** True once every resource queued for the current revision has been reconciled once. */
+  /**
+   * `/readyz`: true once every resource queued for the current revision has had
+   * its first reconcile, whatever the outcome (failures show in `/status` and the
+   * metrics; a single broken resource must not keep the pod unready forever). A
+   * new revision makes it false again until its changed resources have had
+   * theirs, as Flux's Ready condition goes Unknown while a revision is applied.
+   */
   get ready(): boolean {
     return this.#ready;
   }
@@ -139,9 +148,13 @@ export class Controller {
     };
   }
 
-  /** Starts the periodic resync sweep. */
+  /**
+   * Starts the periodic resync sweep, once the first revision has been
+   * reconciled: the initial reconcile already reads everything.
+   */
   start(): void {
-    this.#sweeper.start();
+    this.#started = true;
+    if (this.#ready) this.#sweeper.start();
   }
 
   /**
@@ -158,7 +171,16 @@ export class Controller {
       try {
         do {
           this.#syncAgain = false;
-          await this.#syncOnce();
+          try {
+            await this.#syncOnce();
+          } catch (err) {
+            // Never fatal: the loop keeps the last good state and tries the tree again shortly.
+            this.#o.log.error(
+              { err, dir: this.#o.dir },
+              "reading the manifest tree failed; keeping the current state",
+            );
+            this.#scheduleReload();
+          }
         } while (this.#syncAgain && !this.#stopping);
       } finally {
         this.#syncing = undefined;
@@ -276,9 +298,10 @@ export class Controller {
     }
 
     const queued = new Set<string>();
+    const added = new Set(plan.added);
     for (const key of [...plan.added, ...plan.changed]) {
       const m = plan.desired.get(key) as Manifest;
-      const isNew = plan.added.includes(key);
+      const isNew = added.has(key);
       this.#status.track(m, revision, isNew ? "New" : "Changed");
       this.#manifestRevision.set(key, revision);
       queued.add(key);
@@ -416,6 +439,7 @@ export class Controller {
     const rev = this.#revisionPass;
     if (rev && !this.#ready && rev.pending.size === 0) {
       this.#ready = true;
+      if (this.#started && !this.#stopping) this.#sweeper.start();
       this.#markSynced();
       this.#log.info(
         {
@@ -458,28 +482,7 @@ export class Controller {
   }
 
   #updateGauges(): void {
-    const counts = this.#status.counts();
-    const kinds = new Set([...this.#o.kinds, ...counts.keys()]);
-    for (const kind of kinds) {
-      for (const status of STATUSES) {
-        this.#o.metrics.resources.set({ kind, status }, counts.get(kind)?.get(status) ?? 0);
-      }
-    }
-  }
-
-  #initMetrics(): void {
-    const { metrics, kinds } = this.#o;
-    for (const kind of kinds) {
-      for (const result of ["synced", "changed", "error", "skipped"] as const) {
-        metrics.reconcileTotal.inc({ kind, result }, 0);
-      }
-      metrics.driftDetected.inc({ kind }, 0);
-      metrics.reconcileDuration.zero({ kind });
-    }
-    metrics.manifestErrors.set(0);
-    metrics.workqueueDepth.set(0);
-    metrics.lastSync.set(0);
-    this.#updateGauges();
+    setResourceGauge(this.#o.metrics, this.#o.kinds, this.#status.counts());
   }
 }
 

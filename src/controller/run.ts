@@ -56,16 +56,10 @@ export async function runController(options: RunControllerOptions): Promise<Runn
   const log = options.logger ?? createLogger(options.logLevel);
   const metrics = createMetrics();
   metrics.collectDefaults();
-  // prom-client's gauges with a `_total` suffix fail `promtool check metrics` (a lint the contract
-  // requires to pass); each is only the sum of the same gauge without the suffix, split by type.
-  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
-    metrics.registry.removeSingleMetric(name);
-  }
   const aws = new AwsClients({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     limiter: new RateLimiter(options.rateLimits),
-    onRequest: (e) =>
-      metrics.awsRequests.inc({ service: e.service, operation: e.operation, outcome: e.outcome }),
+    onRequest: metrics.countAwsRequest,
   });
 
   let watcher: TreeWatcher | undefined;
@@ -90,16 +84,23 @@ export async function runController(options: RunControllerOptions): Promise<Runn
   });
 
   const server = new StatusServer(statusSource(controller, metrics), log);
-  const address = await server.listen(parseListen(options.listen));
-
   watcher = new TreeWatcher({
     dir: options.dir,
     debounceMs: options.debounceMs,
     onChange: () => void controller.sync(),
     log,
   });
-  await watcher.start();
-  await controller.sync();
+  let address: ListenAddress;
+  try {
+    address = await server.listen(parseListen(options.listen));
+    await watcher.start();
+    await controller.sync();
+  } catch (err) {
+    // Leave nothing open behind a failed start, so the caller's process can exit.
+    await Promise.allSettled([watcher.close(), controller.stop(0), server.close()]);
+    aws.destroy();
+    throw err;
+  }
   controller.start();
 
   const poll = setInterval(async () => {

@@ -53,8 +53,9 @@ export class TreeWatcher {
 
   /** Watches the symlinks' parents; call `retarget` with the resolved tree to watch its contents. */
   async start(): Promise<void> {
+    if (this.#links || this.#closed) return;
     const links = await symlinksOnPath(this.#options.dir);
-    if (links.length === 0) return;
+    if (links.length === 0 || this.#links) return;
     const names = new Set(links);
     const parents = [...new Set(links.map((l) => dirname(l)))];
     this.#links = await ready(
@@ -74,6 +75,8 @@ export class TreeWatcher {
   /** Points the recursive watch at the tree that was just read (no-op when it did not move). */
   async retarget(realDir: string): Promise<void> {
     if (this.#closed || realDir === this.#target) return;
+    // The link may not have existed at start (git-sync publishes after the controller starts).
+    await this.start();
     const previous = this.#tree;
     this.#target = realDir;
     this.#tree = await ready(

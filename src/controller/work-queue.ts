@@ -126,22 +126,22 @@ export class WorkQueue {
 
   /**
    * Hands out ready keys and marks them processing: the first in priority order,
-   * then, when `groupOf` is given, more ready keys of the same group (so a caller
-   * can share reads), never more than the free concurrency or `max`.
+   * then, when `groupOf` is given, more ready keys of the same group and priority
+   * (so a caller can share reads), never more than the free concurrency or `max`.
    */
   take(groupOf?: (key: string) => string, max = Number.POSITIVE_INFINITY): string[] {
     const free = Math.min(this.#concurrency - this.#processing.size, max);
     if (this.#shutDown || free < 1) return [];
-    const first = firstOf(this.#change) ?? firstOf(this.#sweep);
+    // Partners come from the first key's priority only: a sweep entry never rides ahead of a change.
+    const source = this.#change.size > 0 ? this.#change : this.#sweep;
+    const first = firstOf(source);
     if (first === undefined) return [];
     const batch = [first];
     if (groupOf) {
       const group = groupOf(first);
-      for (const set of [this.#change, this.#sweep]) {
-        for (const key of set) {
-          if (batch.length >= free) break;
-          if (key !== first && groupOf(key) === group) batch.push(key);
-        }
+      for (const key of source) {
+        if (batch.length >= free) break;
+        if (key !== first && groupOf(key) === group) batch.push(key);
       }
     }
     for (const key of batch) {

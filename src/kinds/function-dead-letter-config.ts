@@ -8,8 +8,8 @@ import { z } from "zod";
 import { parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { arnOf, checkArnRegion, functionNameSchema, managed, regionSchema } from "../manifests/fields.js";
-import { diffManagedFields } from "./fields.js";
 import { failurePathFact } from "./facts.js";
+import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, Kind, KindContext, LintWarning } from "./kind.js";
 
 export const functionDeadLetterConfigSpecSchema = z

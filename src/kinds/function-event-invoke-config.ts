@@ -11,8 +11,8 @@ import { z } from "zod";
 import { parseArn, parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { checkArnRegion, functionNameSchema, intRange, managed, regionSchema } from "../manifests/fields.js";
-import { diffManagedFields } from "./fields.js";
 import { failurePathFact } from "./facts.js";
+import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
 
 const LATEST = "$LATEST";

@@ -67,7 +67,21 @@ export function createMetrics() {
     lastSync,
     revisionInfo,
     /** Node.js process defaults, only for the long-running controller. */
-    collectDefaults: () => collectDefaultMetrics({ register: registry }),
+    collectDefaults: () => {
+      collectDefaultMetrics({ register: registry });
+      // prom-client's gauges with a `_total` suffix fail `promtool check metrics` (which the
+      // contract's /metrics must pass); each only sums the same gauge without the suffix.
+      for (const name of [
+        "nodejs_active_handles_total",
+        "nodejs_active_requests_total",
+        "nodejs_active_resources_total",
+      ]) {
+        registry.removeSingleMetric(name);
+      }
+    },
+    /** `AwsClients` `onRequest` hook that counts every attempt in retryctl_aws_requests_total. */
+    countAwsRequest: (e: { service: string; operation: string; outcome: string }) =>
+      awsRequests.inc({ service: e.service, operation: e.operation, outcome: e.outcome }),
   };
 }
 

@@ -1,12 +1,24 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * The repository this file belongs to. Found by looking upwards rather than as
+ * a fixed `../..`, so the copy compiled into a build folder (`.tmp/demo-build`,
+ * `.tmp/bench-build`) still finds the launcher, the venv and the scripts.
+ */
+export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "test/backend/moto_launcher.py"))) return dir;
+    if (dirname(dir) === dir) return resolve(from, "../..");
+  }
+}
 const VENV_PYTHON = join(REPO_ROOT, ".venv/bin/python");
 const LAUNCHER = join(REPO_ROOT, "test/backend/moto_launcher.py");
 

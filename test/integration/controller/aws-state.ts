@@ -1,10 +1,16 @@
 import { GetFunctionEventInvokeConfigCommand } from "@aws-sdk/client-lambda";
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+} from "@aws-sdk/client-sqs";
 import { sdk } from "../../support/aws.js";
 
 /** What AWS (moto) has, read with the plain SDK: the tests' second opinion. */
 export async function retryAttempts(functionName: string): Promise<number | undefined> {
-  const out = await sdk().lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: functionName }));
+  const out = await sdk().lambda.send(
+    new GetFunctionEventInvokeConfigCommand({ FunctionName: functionName }),
+  );
   return out.MaximumRetryAttempts;
 }
 
@@ -23,7 +29,9 @@ export async function setRedrive(queueName: string, deadLetterArn: string, count
   await sqs.send(
     new SetQueueAttributesCommand({
       QueueUrl,
-      Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: count }) },
+      Attributes: {
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: count }),
+      },
     }),
   );
 }

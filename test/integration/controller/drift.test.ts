@@ -21,7 +21,11 @@ describe("drift made by hand", () => {
     dir = await mkdtemp(join(tmpdir(), "retryctl-drift-"));
     await writeFile(
       join(dir, "jobs.yaml"),
-      doc("QueueRedrivePolicy", "jobs", { queue: "drift-jobs", deadLetterQueue: dlq.arn, maxReceiveCount: 5 }),
+      doc("QueueRedrivePolicy", "jobs", {
+        queue: "drift-jobs",
+        deadLetterQueue: dlq.arn,
+        maxReceiveCount: 5,
+      }),
     );
   });
 
@@ -34,13 +38,19 @@ describe("drift made by hand", () => {
   it("is reverted within about one --resync-interval in enforce mode", async () => {
     const c = await startController({ dir, resyncIntervalMs: RESYNC_MS });
     controller = c;
-    await expect.poll(async () => (await resource(c.url, "jobs"))?.status, { timeout: 10_000 }).toBe("Synced");
+    await expect
+      .poll(async () => (await resource(c.url, "jobs"))?.status, { timeout: 10_000 })
+      .toBe("Synced");
 
     await setRedrive("drift-jobs", dlq.arn, 42);
     const changedAt = Date.now();
     // Each key is re-read once per interval; the margin is for the AWS calls and a loaded machine.
-    await expect.poll(() => maxReceiveCount("drift-jobs"), { timeout: RESYNC_MS + 3_000, interval: 50 }).toBe(5);
-    console.info(`drift reverted ${Date.now() - changedAt} ms after it was made (resync interval ${RESYNC_MS} ms)`);
+    await expect
+      .poll(() => maxReceiveCount("drift-jobs"), { timeout: RESYNC_MS + 3_000, interval: 50 })
+      .toBe(5);
+    console.info(
+      `drift reverted ${Date.now() - changedAt} ms after it was made (resync interval ${RESYNC_MS} ms)`,
+    );
     expect(c.logs.some((l) => l.msg === "resync sweep started")).toBe(true);
     const repaired = c.logs.find((l) => l.msg === "drift repaired" && l.name === "jobs");
     expect(repaired).toMatchObject({
@@ -55,7 +65,9 @@ describe("drift made by hand", () => {
   it("is reported as Drifted and left alone in observe mode", async () => {
     const c = await startController({ dir, resyncIntervalMs: RESYNC_MS, mode: "observe" });
     controller = c;
-    await expect.poll(async () => (await resource(c.url, "jobs"))?.status, { timeout: 10_000 }).toBe("Synced");
+    await expect
+      .poll(async () => (await resource(c.url, "jobs"))?.status, { timeout: 10_000 })
+      .toBe("Synced");
 
     await setRedrive("drift-jobs", dlq.arn, 42);
     await expect

@@ -1,22 +1,24 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   GetFunctionEventInvokeConfigCommand,
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
 } from "@aws-sdk/client-lambda";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFunction, createMapping, createQueue, resetMoto, sdk } from "../../support/aws.js";
 import { type FaultProxy, type RequestRecord, startFaultProxy } from "../../support/fault-proxy.js";
-import { doc, status, startController, type TestController } from "./harness.js";
+import { doc, startController, status, type TestController } from "./harness.js";
 
 const FUNCTIONS = 4;
 const LAMBDA_RATE = 5;
 
 /** Lambda calls that count against the shared control-plane quota (GetFunction has its own). */
 function maxLambdaPerSecond(requests: readonly RequestRecord[]): number {
-  const times = requests.filter((r) => r.service === "lambda" && r.operation !== "GetFunction").map((r) => r.at);
+  const times = requests
+    .filter((r) => r.service === "lambda" && r.operation !== "GetFunction")
+    .map((r) => r.at);
   let best = 0;
   for (let end = 0, start = 0; end < times.length; end++) {
     while ((times[end] ?? 0) - (times[start] ?? 0) >= 1000) start++;
@@ -56,7 +58,10 @@ describe("controller under throttling and resources in motion", () => {
       uuids.push(await createMapping(`fault-fn-${i}`, source.arn, { BatchSize: 10 }));
       await writeFile(
         join(dir, `fn-${i}.yaml`),
-        doc("FunctionEventInvokeConfig", `fault-fn-${i}`, { functionName: `fault-fn-${i}`, maximumRetryAttempts: 1 }) +
+        doc("FunctionEventInvokeConfig", `fault-fn-${i}`, {
+          functionName: `fault-fn-${i}`,
+          maximumRetryAttempts: 1,
+        }) +
           "---\n" +
           doc("EventSourceMapping", `fault-esm-${i}`, {
             functionName: `fault-fn-${i}`,
@@ -80,14 +85,19 @@ describe("controller under throttling and resources in motion", () => {
     // The race users hit: the controller has read the mappings (Enabled) when someone else updates
     // them, so its own update meets ResourceInUseException on the wire.
     await expect
-      .poll(() => proxy.requests().some((r) => r.at >= startedAt && r.operation.includes("EventSourceMapping")), {
-        timeout: 15_000,
-        interval: 5,
-      })
+      .poll(
+        () => proxy.requests().some((r) => r.at >= startedAt && r.operation.includes("EventSourceMapping")),
+        {
+          timeout: 15_000,
+          interval: 5,
+        },
+      )
       .toBe(true);
     const handAt = Date.now();
     const hand = sdk(proxy.endpoint).lambda;
-    await Promise.all(uuids.map((UUID) => hand.send(new UpdateEventSourceMappingCommand({ UUID, BatchSize: 7 }))));
+    await Promise.all(
+      uuids.map((UUID) => hand.send(new UpdateEventSourceMappingCommand({ UUID, BatchSize: 7 }))),
+    );
     const byHand = (r: RequestRecord) =>
       r.operation === "UpdateEventSourceMapping" && r.at >= handAt && r.at < handAt + 150;
     expect(proxy.requests().filter(byHand)).toHaveLength(FUNCTIONS);
@@ -116,14 +126,20 @@ describe("controller under throttling and resources in motion", () => {
 
     // Waiting was shown as such, and nothing was lost: AWS has every desired value.
     expect(
-      c.logs.some((l) => l.reason === "ResourceInUse" && l.status === "Pending" && l.kind === "EventSourceMapping"),
+      c.logs.some(
+        (l) => l.reason === "ResourceInUse" && l.status === "Pending" && l.kind === "EventSourceMapping",
+      ),
     ).toBe(true);
     const { lambda } = sdk();
 
     for (let i = 0; i < FUNCTIONS; i++) {
-      const config = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: `fault-fn-${i}` }));
+      const config = await lambda.send(
+        new GetFunctionEventInvokeConfigCommand({ FunctionName: `fault-fn-${i}` }),
+      );
       expect(config.MaximumRetryAttempts).toBe(1);
-      const mappings = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: `fault-fn-${i}` }));
+      const mappings = await lambda.send(
+        new ListEventSourceMappingsCommand({ FunctionName: `fault-fn-${i}` }),
+      );
       expect(mappings.EventSourceMappings?.map((m) => m.BatchSize)).toEqual([5]);
     }
     expect(c.logs.filter((l) => l.level === "fatal")).toEqual([]);

@@ -18,7 +18,11 @@ function orders(maximumRetryAttempts: number): string {
 }
 
 function jobs(dlqArn: string, count: number): string {
-  return doc("QueueRedrivePolicy", "jobs", { queue: "gs-jobs", deadLetterQueue: dlqArn, maxReceiveCount: count });
+  return doc("QueueRedrivePolicy", "jobs", {
+    queue: "gs-jobs",
+    deadLetterQueue: dlqArn,
+    maxReceiveCount: count,
+  });
 }
 
 describe("controller on a git-synced folder", () => {
@@ -87,7 +91,10 @@ describe("controller on a git-synced folder", () => {
 
     // Only the changed manifest was reconciled for the new revision, and the logs say why.
     const forSha2 = c.logs.filter((l) => l.revision === sha2);
-    expect(forSha2.find((l) => l.msg === "new revision")).toMatchObject({ previousRevision: sha1, changed: 1 });
+    expect(forSha2.find((l) => l.msg === "new revision")).toMatchObject({
+      previousRevision: sha1,
+      changed: 1,
+    });
     expect(forSha2.find((l) => l.msg === "manifest changed")).toMatchObject({
       kind: "FunctionEventInvokeConfig",
       name: "orders",
@@ -106,7 +113,9 @@ describe("controller on a git-synced folder", () => {
     // A removed manifest stops being managed; AWS keeps what it had.
     const sha3 = await upstream.commit({ "sqs/jobs.yaml": null });
     await publisher.sync(sha3);
-    await expect.poll(async () => (await status(c.url)).resources.map((r) => r.name), POLL).toEqual(["orders"]);
+    await expect
+      .poll(async () => (await status(c.url)).resources.map((r) => r.name), POLL)
+      .toEqual(["orders"]);
     expect(c.logs.find((l) => l.msg.startsWith("manifest removed") && l.revision === sha3)).toMatchObject({
       kind: "QueueRedrivePolicy",
       name: "jobs",
@@ -124,14 +133,20 @@ describe("controller on a git-synced folder", () => {
   });
 
   it("keeps a broken manifest's last valid state and reports it, while the others reconcile", async () => {
-    const sha1 = await upstream.commit({ "lambda/orders.yaml": orders(1), "sqs/jobs.yaml": jobs(dlq.arn, 5) });
+    const sha1 = await upstream.commit({
+      "lambda/orders.yaml": orders(1),
+      "sqs/jobs.yaml": jobs(dlq.arn, 5),
+    });
     publisher = new GitSyncPublishStep(upstream, join(tmp, "git"));
     await publisher.sync(sha1);
     const c = await startController({ dir: publisher.link, resyncIntervalMs: 1_500 });
     controller = c;
     await expect.poll(async () => (await get(`${c.url}/readyz`)).status, POLL).toBe(200);
 
-    const sha2 = await upstream.commit({ "lambda/orders.yaml": orders(0), "sqs/jobs.yaml": jobs(dlq.arn, 5000) });
+    const sha2 = await upstream.commit({
+      "lambda/orders.yaml": orders(0),
+      "sqs/jobs.yaml": jobs(dlq.arn, 5000),
+    });
     await publisher.sync(sha2);
     await expect.poll(() => retryAttempts("gs-orders"), POLL).toBe(0);
     await expect.poll(async () => (await status(c.url)).revision, POLL).toBe(sha2);

@@ -141,7 +141,13 @@ export class RealGitSync implements Publisher {
   async sync(expectedSha: string): Promise<void> {
     this.#child ??= spawn(
       this.binary,
-      [`--repo=${this.upstream.url}`, `--root=${this.root}`, "--link=current", "--period=200ms", "--ref=HEAD"],
+      [
+        `--repo=${this.upstream.url}`,
+        `--root=${this.root}`,
+        "--link=current",
+        "--period=200ms",
+        "--ref=HEAD",
+      ],
       { stdio: "ignore", env: GIT_ENV },
     );
     const deadline = Date.now() + 30_000;

@@ -1,6 +1,10 @@
 import pino from "pino";
-import { type RunControllerOptions, type RunningController, runController } from "../../../src/controller/run.js";
 import type { StatusDocument } from "../../../src/controller/controller.js";
+import {
+  type RunControllerOptions,
+  type RunningController,
+  runController,
+} from "../../../src/controller/run.js";
 import { motoEndpoint, TEST_CREDENTIALS, TEST_REGION } from "../../support/aws.js";
 
 export interface LogLine {
@@ -17,7 +21,9 @@ export interface TestController {
   stop(): Promise<void>;
 }
 
-export async function startController(options: Partial<RunControllerOptions> & { dir: string }): Promise<TestController> {
+export async function startController(
+  options: Partial<RunControllerOptions> & { dir: string },
+): Promise<TestController> {
   // The controller's AWS clients use the SDK's default credential chain; env vars are its first link.
   process.env.AWS_ACCESS_KEY_ID ??= TEST_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= TEST_CREDENTIALS.secretAccessKey;
@@ -58,7 +64,12 @@ export async function resource(base: string, name: string) {
 }
 
 /** A manifest document in YAML (JSON is YAML), with the envelope filled in. */
-export function doc(kind: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>) {
+export function doc(
+  kind: string,
+  name: string,
+  spec: Record<string, unknown>,
+  annotations?: Record<string, string>,
+) {
   const metadata = annotations ? { name, annotations } : { name };
   return `${JSON.stringify({ apiVersion: "retryctl.dev/v1alpha1", kind, metadata, spec }, null, 2)}\n`;
 }

@@ -92,7 +92,9 @@ describe("controller HTTP surface and lifecycle", () => {
     }
     expect(body).toMatch(/^retryctl_resources\{kind="FunctionEventInvokeConfig",status="Synced"\} 1$/m);
     expect(body).toMatch(/^retryctl_resources\{kind="QueueRedrivePolicy",status="Synced"\} 1$/m);
-    expect(body).toMatch(/^retryctl_aws_requests_total\{service="sqs",operation="GetQueueAttributes",outcome="success"\} [1-9]/m);
+    expect(body).toMatch(
+      /^retryctl_aws_requests_total\{service="sqs",operation="GetQueueAttributes",outcome="success"\} [1-9]/m,
+    );
     expect(body).toMatch(/^retryctl_workqueue_depth 0$/m);
     expect(body).toMatch(/^process_cpu_user_seconds_total /m);
     const lastSync = Number(/^retryctl_last_sync_timestamp_seconds (\S+)$/m.exec(body)?.[1]);
@@ -133,7 +135,9 @@ describe("controller HTTP surface and lifecycle", () => {
     });
     const lines = collectJsonLines(child);
     try {
-      await expect.poll(() => lines.some((l) => l.msg === "controller started"), { timeout: 20_000 }).toBe(true);
+      await expect
+        .poll(() => lines.some((l) => l.msg === "controller started"), { timeout: 20_000 })
+        .toBe(true);
       await expect.poll(() => proxy.count(), { timeout: 10_000 }).toBeGreaterThan(0);
       const sentAt = Date.now();
       child.kill("SIGTERM");
@@ -175,9 +179,13 @@ function collectJsonLines(child: ChildProcess): LogLine[] {
  */
 async function builtEntry(): Promise<{ args: (dir: string, endpoint: string) => string[] }> {
   const out = join(REPO_ROOT, ".tmp", "controller-test-dist");
-  await promisify(execFile)(join(REPO_ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.build.json", "--outDir", out], {
-    cwd: REPO_ROOT,
-  }).catch(() => undefined);
+  await promisify(execFile)(
+    join(REPO_ROOT, "node_modules/.bin/tsc"),
+    ["-p", "tsconfig.build.json", "--outDir", out],
+    {
+      cwd: REPO_ROOT,
+    },
+  ).catch(() => undefined);
   const runJs = join(out, "controller/run.js");
   if (!existsSync(runJs)) throw new Error(`build produced no ${runJs}`);
   const flags = (dir: string, endpoint: string) => [

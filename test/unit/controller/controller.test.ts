@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -57,7 +57,9 @@ describe("Controller", () => {
     return controller;
   }
 
-  async function gauge(name: string): Promise<{ labels: Record<string, string | number>; value: number }[]> {
+  async function gauge(
+    name: string,
+  ): Promise<{ labels: Partial<Record<string, string | number>>; value: number }[]> {
     const metric = await metrics.registry.getSingleMetric(name)?.get();
     return (metric?.values ?? []).map((v) => ({ labels: v.labels, value: v.value }));
   }
@@ -90,7 +92,9 @@ describe("Controller", () => {
       ["a", "Synced", tree.contentHash],
       ["b", "Synced", tree.contentHash],
     ]);
-    expect(await gauge("retryctl_revision_info")).toEqual([{ labels: { revision: tree.contentHash }, value: 1 }]);
+    expect(await gauge("retryctl_revision_info")).toEqual([
+      { labels: { revision: tree.contentHash }, value: 1 },
+    ]);
     const synced = (await gauge("retryctl_resources")).filter((v) => v.value > 0);
     expect(synced).toEqual([{ labels: { kind: "Widget", status: "Synced" }, value: 2 }]);
   });
@@ -116,6 +120,37 @@ describe("Controller", () => {
     expect(info.some((v) => v.labels.revision === first)).toBe(false);
   });
 
+  it("waits for a directory that does not exist yet (git-sync has not published)", async () => {
+    tree = loaded([manifest("a")]);
+    const later = join(dir, "current");
+    const c = start({ dir: later, reloadRetryMs: 30 });
+    await c.sync();
+    expect(c.readiness()).toEqual({ ready: false, detail: "manifests not loaded yet" });
+    mkdirSync(later);
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+    expect(engine.reconciled()).toEqual([manifest("a").key]);
+  });
+
+  it("survives a load that throws, keeping its state, and tries again", async () => {
+    tree = loaded([manifest("a")]);
+    let fail = false;
+    const c = start({
+      reloadRetryMs: 30,
+      load: async () => {
+        if (fail) throw new Error("disk on fire");
+        return tree;
+      },
+    });
+    await c.sync();
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+    fail = true;
+    tree = loaded([manifest("a", { hash: "h2" })]);
+    await c.sync();
+    expect(c.status().resources).toHaveLength(1);
+    fail = false;
+    await vi.waitFor(() => expect(engine.calls).toHaveLength(2));
+  });
+
   it("does nothing for a reload that changed nothing", async () => {
     tree = loaded([manifest("a")]);
     const c = start();
@@ -132,7 +167,10 @@ describe("Controller", () => {
     let failures = 3;
     engine.outcome = () =>
       failures-- > 0
-        ? { action: "error", error: { code: "UpdateInProgress", message: "function update in progress", retry: "waiting" } }
+        ? {
+            action: "error",
+            error: { code: "UpdateInProgress", message: "function update in progress", retry: "waiting" },
+          }
         : {};
     const c = start();
     await c.sync();
@@ -148,7 +186,10 @@ describe("Controller", () => {
   it("shows observe-mode drift as Drifted and passes the mode to the engine", async () => {
     const a = manifest("a");
     tree = loaded([a]);
-    engine.outcome = () => ({ action: "observed", changes: [{ field: "maximumRetryAttempts", actual: 0, desired: 2 }] });
+    engine.outcome = () => ({
+      action: "observed",
+      changes: [{ field: "maximumRetryAttempts", actual: 0, desired: 2 }],
+    });
     const c = start({ mode: "observe" });
     await c.sync();
     await vi.waitFor(() => expect(c.status().resources[0]?.status).toBe("Drifted"));
@@ -179,7 +220,10 @@ describe("Controller", () => {
     await vi.waitFor(() => expect(c.ready).toBe(true));
     const status = c.status();
     expect(status.manifestErrors).toEqual([brokenB]);
-    expect(status.resources.find((r) => r.name === "b")).toMatchObject({ status: "Error", reason: "InvalidManifest" });
+    expect(status.resources.find((r) => r.name === "b")).toMatchObject({
+      status: "Error",
+      reason: "InvalidManifest",
+    });
     expect(status.resources.find((r) => r.name === "a")?.status).toBe("Synced");
     expect(await gauge("retryctl_manifest_errors")).toEqual([{ labels: {}, value: 1 }]);
     expect(engine.reconciled()).toEqual([a.key, b.key, a.key]);

@@ -25,7 +25,14 @@ describe("planRevision", () => {
   });
 
   it("retains the last valid manifest of a resource whose manifest became invalid (matched by kind and name)", () => {
-    const error = { file: "b.yaml", line: 4, path: "spec.maximumRetryAttempts", message: "too big", kind: "Widget", name: "b" };
+    const error = {
+      file: "b.yaml",
+      line: 4,
+      path: "spec.maximumRetryAttempts",
+      message: "too big",
+      kind: "Widget",
+      name: "b",
+    };
     const plan = planRevision(byKey(a, b), loaded([a], [error]));
     expect(plan.removed).toEqual([]);
     expect(plan.desired.get(b.key)).toBe(b);

@@ -12,7 +12,11 @@ function clock(start = Date.parse("2025-01-01T00:00:00Z")) {
 
 describe("conditionOf", () => {
   it("maps each engine outcome to a status, a reason and a message", () => {
-    expect(conditionOf(result(m))).toEqual({ status: "Synced", reason: "InSync", message: "AWS matches the manifest" });
+    expect(conditionOf(result(m))).toEqual({
+      status: "Synced",
+      reason: "InSync",
+      message: "AWS matches the manifest",
+    });
     expect(conditionOf(result(m, { action: "update", changes: [change], applied: true }))).toEqual({
       status: "Synced",
       reason: "Applied",
@@ -63,7 +67,10 @@ describe("StatusStore", () => {
     });
 
     c.tick();
-    const waiting = result(m, { action: "error", error: { code: "ResourceInUse", message: "busy", retry: "waiting" } });
+    const waiting = result(m, {
+      action: "error",
+      error: { code: "ResourceInUse", message: "busy", retry: "waiting" },
+    });
     expect(store.record(m.key, waiting, "rev1", 1000)?.status).toBe("Pending");
     c.tick();
     expect(store.record(m.key, waiting, "rev1", 2000)).toBeUndefined();
@@ -84,17 +91,30 @@ describe("StatusStore", () => {
 
     c.tick();
     store.track(m, "rev2", "Changed");
-    expect(store.get(m.key)).toMatchObject({ status: "Pending", observedRevision: "rev1", lastAppliedRevision: "rev1" });
+    expect(store.get(m.key)).toMatchObject({
+      status: "Pending",
+      observedRevision: "rev1",
+      lastAppliedRevision: "rev1",
+    });
     c.tick();
     store.record(m.key, result(m, { action: "observed", changes: [change] }), "rev2");
-    expect(store.get(m.key)).toMatchObject({ status: "Drifted", observedRevision: "rev2", lastAppliedRevision: "rev1" });
+    expect(store.get(m.key)).toMatchObject({
+      status: "Drifted",
+      observedRevision: "rev2",
+      lastAppliedRevision: "rev1",
+    });
   });
 
   it("shows a newer invalid manifest as Error over the last reconcile, until it is cleared", () => {
     const store = new StatusStore();
     store.track(m, "rev1", "New");
     store.record(m.key, result(m), "rev1");
-    const error = { file: "orders.yaml", line: 7, path: "spec.maximumRetryAttempts", message: "must be at most 2" };
+    const error = {
+      file: "orders.yaml",
+      line: 7,
+      path: "spec.maximumRetryAttempts",
+      message: "must be at most 2",
+    };
     store.setManifestErrors(m.key, [error], "rev1");
     expect(store.get(m.key)).toMatchObject({
       status: "Error",

@@ -57,7 +57,12 @@ describe("Sweeper", () => {
   it("picks up the key set afresh each round and fires nothing after stop", () => {
     let keys = ["a"];
     const due: string[] = [];
-    const sweeper = new Sweeper({ intervalMs: 100, keys: () => keys, onDue: (k) => due.push(k), random: () => 0 });
+    const sweeper = new Sweeper({
+      intervalMs: 100,
+      keys: () => keys,
+      onDue: (k) => due.push(k),
+      random: () => 0,
+    });
     sweeper.start();
     vi.advanceTimersByTime(50);
     keys = ["b"];
@@ -68,6 +73,8 @@ describe("Sweeper", () => {
   });
 
   it("rejects a non-positive interval", () => {
-    expect(() => new Sweeper({ intervalMs: 0, keys: () => [], onDue: () => undefined })).toThrow(/intervalMs/);
+    expect(() => new Sweeper({ intervalMs: 0, keys: () => [], onDue: () => undefined })).toThrow(
+      /intervalMs/,
+    );
   });
 });

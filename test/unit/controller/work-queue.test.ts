@@ -86,6 +86,17 @@ describe("WorkQueue", () => {
     expect(q.take(group, 1)).toEqual(["Fn/4"]);
   });
 
+  it("batches only within the first key's priority", () => {
+    const q = queue();
+    q.add("Fn/swept", "sweep");
+    q.add("Fn/changed");
+    q.add("Q/changed");
+    const group = (k: string) => k.split("/")[0] as string;
+    expect(q.take(group)).toEqual(["Fn/changed"]);
+    expect(q.take(group)).toEqual(["Q/changed"]);
+    expect(q.take(group)).toEqual(["Fn/swept"]);
+  });
+
   it("backs a failing key off exponentially up to the cap, and forgets on success", () => {
     const q = queue({ backoffBaseMs: 100, backoffMaxMs: 1000 });
     const delays: (number | undefined)[] = [];
@@ -190,6 +201,8 @@ describe("WorkQueue", () => {
   });
 
   it("rejects a concurrency below one", () => {
-    expect(() => new WorkQueue({ concurrency: 0 })).toThrow(/concurrency must be an integer of at least 1, got 0/);
+    expect(() => new WorkQueue({ concurrency: 0 })).toThrow(
+      /concurrency must be an integer of at least 1, got 0/,
+    );
   });
 });

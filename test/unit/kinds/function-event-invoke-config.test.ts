@@ -409,9 +409,7 @@ describe("FunctionEventInvokeConfig lint", () => {
         expect.objectContaining({
           code: "AsyncNoFailureDestination",
           path: ["onFailure"],
-          message: expect.stringContaining(
-            "a FunctionDeadLetterConfig for this function",
-          ),
+          message: expect.stringContaining("a FunctionDeadLetterConfig for this function"),
         }),
       ]);
     }

@@ -29,11 +29,15 @@ describe("lint across manifests", () => {
   });
 
   it("a DLQ for another function does not count", async () => {
-    expect(await warningsFor([asyncConfig("a"), dlq("b", QUEUE)])).toEqual([["AsyncNoFailureDestination", "a", 5]]);
+    expect(await warningsFor([asyncConfig("a"), dlq("b", QUEUE)])).toEqual([
+      ["AsyncNoFailureDestination", "a", 5],
+    ]);
   });
 
   it("removing the DLQ warns unless the async config has onFailure", async () => {
     expect(await warningsFor([dlq("gone", "null")])).toEqual([["FunctionDlqRemoved", "gone", 7]]);
-    expect(await warningsFor([dlq("gone", "null"), asyncConfig("gone", `  onFailure: ${QUEUE}\n`)])).toEqual([]);
+    expect(await warningsFor([dlq("gone", "null"), asyncConfig("gone", `  onFailure: ${QUEUE}\n`)])).toEqual(
+      [],
+    );
   });
 });
