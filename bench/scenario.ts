@@ -128,13 +128,13 @@ export function buildScenario(sizes: Sizes, endpoint: string, prefix = "b"): Sce
   for (let i = 0; i < sizes.dynamodbMappings; i++) {
     if (i % c === 0) tables.push(`${prefix}-table-${pad(tables.length)}`);
     const table = tables[tables.length - 1] as string;
-    // The real stream ARN carries a timestamp label only known after CreateTable; seeding fills it in.
+    // The real stream ARN carries a label only known after CreateTable: seeding replaces this placeholder.
     mappings.push({
       name: `${prefix}-esm-d-${pad(i)}`,
       source: "dynamodb",
       fn: nextFn(),
       sourceName: table,
-      sourceArn: "",
+      sourceArn: `arn:aws:dynamodb:${TEST_REGION}:${TEST_ACCOUNT}:table/${table}/stream/2026-01-01T00:00:00.000`,
     });
   }
 

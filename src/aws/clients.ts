@@ -3,6 +3,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { rememberSecret } from "../log/secrets.js";
 import { bucketFor, type RateLimiter } from "./rate-limiter.js";
 
 export type AwsService = "lambda" | "sqs" | "events" | "sts";
@@ -24,6 +25,12 @@ export interface AwsClientOptions {
   onRequest?: (event: RequestEvent) => void;
   /** SDK attempts per call, the first included. */
   maxAttempts?: number;
+  /**
+   * How long one HTTP attempt may take, from sending to the whole answer, before it
+   * fails as `TimeoutError` (transient: the SDK retries it, then the controller).
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
 }
 
 const THROTTLE_NAMES = new Set([
@@ -77,7 +84,14 @@ export class AwsClients {
     const config: ClientConfig = {
       region,
       maxAttempts: this.#options.maxAttempts ?? 3,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 5_000,
+        requestTimeout: this.#options.requestTimeoutMs ?? 30_000,
+        // Without it the handler only logs a warning when requestTimeout passes and keeps
+        // waiting: an endpoint that accepts a request and never answers would hold the
+        // resource (and a SIGTERM) forever.
+        throwOnRequestTimeout: true,
+      }),
     };
     if (this.#options.endpoint) config.endpoint = this.#options.endpoint;
     const client = make(config);
@@ -96,6 +110,7 @@ export class AwsClients {
       (next: any, context: any) => async (args: any) => {
         const operation = String(context.commandName ?? "Unknown").replace(/Command$/, "");
         await limiter.acquire(bucketFor(service, operation), region);
+        rememberSigningSecrets(args.request);
         try {
           const result = await next(args);
           onRequest?.({ service, operation, region, outcome: "success" });
@@ -117,6 +132,20 @@ export class AwsClients {
       { step: "deserialize", priority: "high", name: "retryctlLimitAndCount" },
     );
   }
+}
+
+/**
+ * The signed request carries the access key ID and any session token, whatever
+ * link of the credential chain they came from (profile, role, web identity):
+ * remembering them lets the log and status scrubbers find them inside AWS error
+ * messages that quote the request. The secret key itself is never on the wire.
+ */
+function rememberSigningSecrets(request: unknown): void {
+  const headers = (request as { headers?: Record<string, string | undefined> } | undefined)?.headers;
+  if (!headers) return;
+  rememberSecret(headers["x-amz-security-token"]);
+  const keyId = /Credential=([^/,\s]+)\//.exec(headers.authorization ?? "")?.[1];
+  rememberSecret(keyId);
 }
 
 interface ClientConfig {

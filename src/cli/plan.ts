@@ -4,7 +4,14 @@ import type { ResourceResult } from "../engine/result.js";
 import { loadManifests } from "../manifests/load.js";
 import type { LoadResult } from "../manifests/manifest.js";
 import { revisionOf } from "../source/revision.js";
-import { createAws, type GlobalOptions, oneShotLogger, resolveRegion } from "./context.js";
+import {
+  createAws,
+  createGuard,
+  type GlobalOptions,
+  oneShotLogger,
+  readPolicy,
+  resolveRegion,
+} from "./context.js";
 import { formatWarning, planJson, planText } from "./output.js";
 import type { Io } from "./program.js";
 
@@ -28,12 +35,15 @@ export async function runPlan(
   verb: "plan" | "apply",
 ): Promise<PlanRun> {
   const log = oneShotLogger(options, io.stderr);
-  const load = await loadManifests([dir], { defaultRegion: resolveRegion(options) });
+  const policy = await readPolicy(options);
+  const region = resolveRegion(options);
+  const load = await loadManifests([dir], { defaultRegion: region });
   const revision = await revisionOf(resolve(dir), load.contentHash);
   const aws = createAws(options);
   try {
     const results = await reconcile(load.manifests, {
       aws,
+      guard: createGuard(policy, aws, region),
       log,
       mode: "enforce",
       dryRun: options.dryRun,

@@ -1,8 +1,11 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { scrubSecrets } from "../log/secrets.js";
 import { manifestJsonSchema } from "../manifests/json-schema.js";
 import { loadManifests } from "../manifests/load.js";
+import type { Manifest, ManifestError } from "../manifests/manifest.js";
+import { Guard } from "../policy/guard.js";
 import type { GlobalOptions } from "./context.js";
-import { resolveRegion } from "./context.js";
+import { readPolicy, resolveRegion } from "./context.js";
 import { parseDuration } from "./duration.js";
 import { formatManifestError, formatWarning } from "./output.js";
 import { runPlan } from "./plan.js";
@@ -42,18 +45,34 @@ export async function runCli(args: readonly string[], io: Io = processIo): Promi
   const program = buildProgram(io, (code) => {
     exitCode = code;
   });
-  program.exitOverride();
-  program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
     await program.parseAsync([...args], { from: "user" });
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message?: string };
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
     if (e.code?.startsWith("commander.")) return EXIT.failed;
-    io.stderr(`retryctl: ${e.message ?? String(err)}\n`);
+    io.stderr(`retryctl: ${scrubSecrets(e.message ?? String(err))}\n`);
     return EXIT.failed;
   }
   return exitCode;
+}
+
+/** What `validate --policy` can tell offline: the manifests the allow-list refuses (the caller's account aside). */
+function policyErrors(guard: Guard, manifests: readonly Manifest[]): ManifestError[] {
+  const errors: ManifestError[] = [];
+  for (const m of manifests) {
+    const refused = guard.offline(m);
+    if (!refused) continue;
+    errors.push({
+      file: m.source.file,
+      line: m.source.line,
+      path: "",
+      message: refused.message,
+      kind: m.kind.kind,
+      name: m.name,
+    });
+  }
+  return errors;
 }
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -72,12 +91,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .env("RETRYCTL_LOG_LEVEL"),
     )
     .addOption(
+      new Option(
+        "--policy <file>",
+        "allow-list of the accounts, regions, functions, queues and rules manifests may target",
+      ).env("RETRYCTL_POLICY"),
+    )
+    .addOption(
       new Option("--output <format>", "output of validate, diff and apply")
         .choices(["text", "json"])
         .default("text")
         .env("RETRYCTL_OUTPUT"),
     )
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Set before the subcommands are added: Commander copies these settings to each one as it is created.
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   const globals = () => program.opts<GlobalOptions>();
 
@@ -87,7 +115,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("<dir...>", "folders of manifests")
     .action(async (dirs: string[]) => {
       const options = globals();
+      const policy = await readPolicy(options);
       const load = await loadManifests(dirs, { defaultRegion: resolveRegion(options) });
+      if (policy) load.errors.push(...policyErrors(new Guard({ policy }), load.manifests));
       const valid = load.errors.length === 0;
       if (options.output === "json") {
         const doc = {

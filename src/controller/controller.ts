@@ -3,9 +3,11 @@ import type { Logger } from "pino";
 import type { AwsClients } from "../aws/clients.js";
 import type { EngineOptions } from "../engine/reconcile.js";
 import type { ResourceResult } from "../engine/result.js";
+import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { Guard } from "../policy/guard.js";
 import { revisionOf } from "../source/revision.js";
 import { planRevision, relativeToRoot } from "./desired.js";
 import { initControllerMetrics, setResourceGauge } from "./gauges.js";
@@ -31,6 +33,8 @@ export interface ControllerOptions {
   resyncIntervalMs: number;
   load: LoadFn;
   reconcile: ReconcileFn;
+  /** Passed to the engine: allow-list and `spec.account` checks before any AWS call. */
+  guard?: Guard;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** How long a failed load waits before it is tried again. */
@@ -392,6 +396,7 @@ export class Controller {
         metrics,
         revision: this.#revision,
         signal: this.#abort.signal,
+        ...(this.#o.guard ? { guard: this.#o.guard } : {}),
       });
     } catch (err) {
       log.error({ err, keys: manifests.map((m) => m.key) }, "reconcile failed unexpectedly; will retry");
@@ -504,7 +509,7 @@ function internalError(m: Manifest, err: unknown): ResourceResult {
     source: m.source,
     error: {
       code: "InternalError",
-      message: err instanceof Error ? err.message : String(err),
+      message: scrubSecrets(err instanceof Error ? err.message : String(err)),
       retry: "transient",
     },
   };

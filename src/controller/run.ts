@@ -1,5 +1,6 @@
 import { realpath } from "node:fs/promises";
 import type { Logger } from "pino";
+import { callerAccount } from "../aws/caller.js";
 import { AwsClients } from "../aws/clients.js";
 import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
 import { reconcile } from "../engine/reconcile.js";
@@ -8,6 +9,8 @@ import { createLogger } from "../log/logger.js";
 import { type Mode, modeSchema } from "../manifests/envelope.js";
 import { loadManifests } from "../manifests/load.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
+import { Guard } from "../policy/guard.js";
+import { describePolicy, type Policy } from "../policy/policy.js";
 import { StatusServer } from "../server/http.js";
 import { type ListenAddress, parseListen } from "../server/listen.js";
 import { Controller } from "./controller.js";
@@ -28,10 +31,17 @@ export interface RunControllerOptions {
   resyncIntervalMs: number;
   debounceMs: number;
   logLevel: string;
+  /**
+   * Allow-list of what manifests may target (`--policy`, already validated); a
+   * resource outside it is an error and gets no AWS call. Read once at start.
+   */
+  policy?: Policy;
   /** Log here instead of stdout (tests). */
   logger?: Logger;
   /** Client-side AWS rate limits; the defaults sit below the AWS quotas. */
   rateLimits?: Partial<RateLimits>;
+  /** How long one AWS HTTP attempt may take before it fails as a timeout. @default 30000 */
+  awsRequestTimeoutMs?: number;
   /** Per-resource retry backoff. @default { baseMs: 1000, maxMs: 300000 } */
   backoff?: { baseMs?: number; maxMs?: number };
   /** How long SIGTERM waits for in-flight AWS calls. @default 20000 */
@@ -60,6 +70,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     limiter: new RateLimiter(options.rateLimits),
     onRequest: metrics.countAwsRequest,
+    ...(options.awsRequestTimeoutMs !== undefined ? { requestTimeoutMs: options.awsRequestTimeoutMs } : {}),
   });
 
   let watcher: TreeWatcher | undefined;
@@ -77,6 +88,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     backoffMaxMs: options.backoff?.maxMs,
     load: (root) => loadManifests([root], { defaultRegion: options.region }),
     reconcile,
+    guard: new Guard({ policy: options.policy, callerAccount: callerAccount(aws, options.region) }),
     onTree: async (root) => {
       currentRoot = root;
       await watcher?.retarget(root);
@@ -118,6 +130,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
       concurrency: options.concurrency,
       resyncIntervalMs: options.resyncIntervalMs,
       debounceMs: options.debounceMs,
+      policy: options.policy ? describePolicy(options.policy) : null,
     },
     "controller started",
   );
@@ -187,6 +200,10 @@ function validate(o: RunControllerOptions): void {
   ] as const) {
     if (!(Number.isFinite(value) && value > 0))
       throw new TypeError(`${name} must be positive, got ${String(value)}`);
+  }
+  const timeout = o.awsRequestTimeoutMs;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+    throw new TypeError(`awsRequestTimeoutMs must be positive, got ${String(timeout)}`);
   }
   if (!(Number.isFinite(o.debounceMs) && o.debounceMs >= 0)) {
     throw new TypeError(`debounceMs must be zero or more, got ${String(o.debounceMs)}`);

@@ -3,9 +3,11 @@ import type { Logger } from "pino";
 import type { AwsClients } from "../aws/clients.js";
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
 import type { AnyKind, DesiredResource, FieldChange, KindContext } from "../kinds/kind.js";
+import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { Manifest } from "../manifests/manifest.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { Guard } from "../policy/guard.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import type { ResourceResult } from "./result.js";
 
@@ -27,6 +29,11 @@ export interface EngineOptions {
   metrics?: Metrics;
   revision?: string;
   signal?: AbortSignal;
+  /**
+   * Blast-radius check (allow-list policy, `spec.account`) run before a resource
+   * is read: a refused resource is an error and no AWS call is made for it.
+   */
+  guard?: Guard;
 }
 
 /**
@@ -39,14 +46,26 @@ export async function reconcile(
   options: EngineOptions,
 ): Promise<ResourceResult[]> {
   const results = new Map<Manifest, ResourceResult>();
-  const active: Manifest[] = [];
+  const candidates: Manifest[] = [];
   for (const m of manifests) {
     if (m.suspended) {
       const result = baseResult(m, "suspended");
       results.set(m, result);
       report(options, m, result, 0);
-    } else active.push(m);
+    } else candidates.push(m);
   }
+  const refusals = await Promise.all(candidates.map((m) => options.guard?.check(m)));
+  const active: Manifest[] = [];
+  candidates.forEach((m, i) => {
+    const refused = refusals[i];
+    if (!refused) {
+      active.push(m);
+      return;
+    }
+    const result = errorResult(m, [], refused);
+    results.set(m, result);
+    report(options, m, result, 0);
+  });
 
   const ctx: KindContext = { aws: options.aws, log: options.log };
   const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
@@ -112,12 +131,7 @@ async function reconcileResource(
       const error = classifyAwsError(err, `${m.kind.kind}/${m.name}`);
       const delay = backoffDelay(attempt);
       if (error.retry === "terminal" || Date.now() + delay > deadline || options.signal?.aborted) {
-        const result: ResourceResult = {
-          ...baseResult(m, "error"),
-          changes,
-          error: { code: error.code, message: error.message, retry: error.retry },
-        };
-        return result;
+        return errorResult(m, changes, error);
       }
       options.log.debug(
         { kind: m.kind.kind, name: m.name, code: error.code, retry: error.retry, delayMs: delay },
@@ -152,6 +166,15 @@ function metricResult(result: ResourceResult): "synced" | "changed" | "error" | 
   if (result.applied) return "changed";
   // Suspended, observed drift and dry-run plans all leave AWS as it is.
   return result.action === "none" ? "synced" : "skipped";
+}
+
+/** The result of a failed resource; the message may quote AWS, so credentials are scrubbed from it. */
+function errorResult(m: Manifest, changes: FieldChange[], error: ResourceError): ResourceResult {
+  return {
+    ...baseResult(m, "error"),
+    changes,
+    error: { code: error.code, message: scrubSecrets(error.message), retry: error.retry },
+  };
 }
 
 function baseResult(m: Manifest, action: ResourceResult["action"]): ResourceResult {

@@ -8,11 +8,11 @@ import { parseArn } from "../aws/arn.js";
 import { ResourceError } from "../aws/errors.js";
 import {
   arnOf,
+  baseSpecShape,
   checkArnRegion,
   functionNameSchema,
   intRange,
   managed,
-  regionSchema,
 } from "../manifests/fields.js";
 import type { FieldChange } from "./kind.js";
 
@@ -192,7 +192,7 @@ const eventSourceArnSchema = z.string().superRefine((value, ctx) => {
 
 export const eventSourceMappingSpecSchema = z
   .strictObject({
-    region: regionSchema.optional(),
+    ...baseSpecShape,
     functionName: functionNameSchema,
     eventSourceArn: eventSourceArnSchema.optional(),
     uuid: z

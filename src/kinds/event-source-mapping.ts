@@ -18,6 +18,7 @@ import {
 import { readMappings } from "./event-source-mapping-read.js";
 import { diffManagedFields } from "./fields.js";
 import type { Kind, LintWarning } from "./kind.js";
+import { scopeOf } from "./scope.js";
 
 export type { EventSourceMappingActual, EventSourceMappingSpec } from "./event-source-mapping-model.js";
 
@@ -79,6 +80,11 @@ export const eventSourceMapping: Kind<EventSourceMappingSpec, EventSourceMapping
   identity(spec, region) {
     if (spec.uuid !== undefined) return `${region}/${spec.uuid}`;
     return `${region}/${functionKey(spec.functionName)}/${spec.eventSourceArn}`;
+  },
+
+  scope(spec) {
+    // An SQS source queue counts as a queue; a uuid-only manifest names no source until it is read.
+    return scopeOf({ functions: [spec.functionName], refs: [spec.eventSourceArn, spec.onFailure] });
   },
 
   lint,

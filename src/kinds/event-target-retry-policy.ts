@@ -7,9 +7,10 @@ import {
 import { z } from "zod";
 import { parseArn } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
-import { arnOf, checkArnRegion, intRange, managed, regionSchema } from "../manifests/fields.js";
+import { arnOf, baseSpecShape, checkArnRegion, intRange, managed } from "../manifests/fields.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
+import { scopeOf } from "./scope.js";
 
 const DEFAULT_BUS = "default";
 const BUS_NAME_RE = /^[/.\-_A-Za-z0-9]{1,256}$/;
@@ -42,7 +43,7 @@ const standardQueueArn = arnOf(["sqs"], "an SQS queue").refine((v) => !v.endsWit
 
 export const eventTargetRetryPolicySpecSchema = z
   .strictObject({
-    region: regionSchema.optional(),
+    ...baseSpecShape,
     eventBusName: eventBusSchema.optional(),
     rule: z
       .string()
@@ -163,6 +164,11 @@ export const eventTargetRetryPolicy: Kind<EventTargetRetryPolicySpec, EventTarge
 
   identity(spec, region) {
     return `${region}/${busName(spec.eventBusName)}/${spec.rule}/${spec.targetId}`;
+  },
+
+  scope(spec) {
+    // The target itself is known only after reading the rule; its DLQ is named here.
+    return scopeOf({ rules: [spec.rule], refs: [spec.eventBusName, spec.deadLetterQueue] });
   },
 
   lint(spec) {

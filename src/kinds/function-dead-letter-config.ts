@@ -7,14 +7,15 @@ import {
 import { z } from "zod";
 import { parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
-import { arnOf, checkArnRegion, functionNameSchema, managed, regionSchema } from "../manifests/fields.js";
+import { arnOf, baseSpecShape, checkArnRegion, functionNameSchema, managed } from "../manifests/fields.js";
 import { failurePathFact } from "./facts.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, Kind, KindContext, LintWarning } from "./kind.js";
+import { scopeOf } from "./scope.js";
 
 export const functionDeadLetterConfigSpecSchema = z
   .strictObject({
-    region: regionSchema.optional(),
+    ...baseSpecShape,
     functionName: functionNameSchema.refine(
       (value) => {
         const qualifier = parseFunctionRef(value)?.qualifier;
@@ -98,6 +99,10 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
 
   provides(spec, region) {
     return typeof spec.targetArn === "string" ? [failurePathFact(region, bareName(spec))] : [];
+  },
+
+  scope(spec) {
+    return scopeOf({ functions: [spec.functionName], refs: [spec.targetArn] });
   },
 
   lint(spec, context): LintWarning[] {

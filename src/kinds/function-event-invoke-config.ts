@@ -10,10 +10,11 @@ import {
 import { z } from "zod";
 import { parseArn, parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
-import { checkArnRegion, functionNameSchema, intRange, managed, regionSchema } from "../manifests/fields.js";
+import { baseSpecShape, checkArnRegion, functionNameSchema, intRange, managed } from "../manifests/fields.js";
 import { failurePathFact } from "./facts.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
+import { scopeOf } from "./scope.js";
 
 const LATEST = "$LATEST";
 
@@ -45,7 +46,7 @@ const QUALIFIER_RE = /^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/;
 
 export const functionEventInvokeConfigSpecSchema = z
   .strictObject({
-    region: regionSchema.optional(),
+    ...baseSpecShape,
     functionName: functionNameSchema,
     qualifier: z
       .string()
@@ -281,6 +282,11 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
 
   provides(spec, region) {
     return typeof spec.onFailure === "string" ? [failurePathFact(region, bareName(spec))] : [];
+  },
+
+  scope(spec) {
+    // A destination function or queue receives the function's events, so it is in scope too.
+    return scopeOf({ functions: [spec.functionName], refs: [spec.onSuccess, spec.onFailure] });
   },
 
   lint(spec, context): LintWarning[] {

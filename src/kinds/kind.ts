@@ -25,6 +25,20 @@ export interface LintContext {
   provided(fact: string): boolean;
 }
 
+/**
+ * The AWS objects a manifest touches, by name: the one it changes and the ones it
+ * points at (a dead-letter queue, a destination function), so an allow-list can
+ * refuse it before any AWS call. `accounts` and `regions` are those named inside
+ * ARNs or queue URLs of the spec; the resource's own region is checked apart.
+ */
+export interface Scope {
+  functions?: string[];
+  queues?: string[];
+  rules?: string[];
+  accounts?: string[];
+  regions?: string[];
+}
+
 export interface KindContext {
   aws: AwsClients;
   log: Logger;
@@ -63,6 +77,11 @@ export interface Kind<S extends { region?: string | undefined }, A> {
    * take another kind's manifest into account without the loader knowing either.
    */
   provides?(spec: S, region: string): string[];
+  /**
+   * What the manifest targets (see `Scope`). A kind without it cannot be checked
+   * against name patterns, so a policy that restricts names refuses it.
+   */
+  scope?(spec: S, region: string): Scope;
   /** Reads every resource of the batch with as few calls as the APIs allow (design §4, "reads are planned"). */
   read(ctx: KindContext, resources: DesiredResource<S>[]): Promise<ReadResult<A>>;
   /** Managed fields that differ, on normalised values; fields the manifest omits are never reported. */

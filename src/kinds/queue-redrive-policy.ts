@@ -6,9 +6,10 @@ import {
 import { z } from "zod";
 import { parseArn, queueName, sqsQueueArn } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
-import { intRange, managed, regionSchema } from "../manifests/fields.js";
+import { baseSpecShape, intRange, managed } from "../manifests/fields.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
+import { scopeOf } from "./scope.js";
 import {
   forgetQueueUrl,
   isFifo,
@@ -30,7 +31,7 @@ const deadLetterQueueSchema = z
 
 export const queueRedrivePolicySpecSchema = z
   .strictObject({
-    region: regionSchema.optional(),
+    ...baseSpecShape,
     queue: queueSchema,
     deadLetterQueue: managed(deadLetterQueueSchema),
     maxReceiveCount: managed(intRange(1, 1000)),
@@ -259,6 +260,10 @@ export const queueRedrivePolicy: Kind<QueueRedrivePolicySpec, QueueRedrivePolicy
 
   identity(spec, region) {
     return `${region}/${queueName(spec.queue)}`;
+  },
+
+  scope(spec) {
+    return scopeOf({ queues: [spec.queue, spec.deadLetterQueue] });
   },
 
   lint(spec) {

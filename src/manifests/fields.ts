@@ -7,6 +7,22 @@ export const regionSchema = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/, "must be an AWS region such as us-east-1");
 
+/** A 12-digit AWS account ID. */
+export const accountSchema = z
+  .string()
+  .regex(/^\d{12}$/, "must be a 12-digit AWS account ID such as 123456789012");
+
+/**
+ * Fields every kind's spec has, spread into each kind's strict schema so they are
+ * defined once: `region` (default: the controller's) and `account`, which pins the
+ * manifest to one AWS account: under any other caller identity it is refused
+ * (`AccountMismatch`) before any AWS call for it.
+ */
+export const baseSpecShape = {
+  region: regionSchema.optional(),
+  account: accountSchema.optional(),
+};
+
 /** An ARN of one of the given services (`what` names them for the message, e.g. "an SQS queue or SNS topic"). */
 export function arnOf(services: readonly string[], what: string) {
   return z.string().refine(

@@ -254,5 +254,10 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: PathSegment[], ctx: Desc
 
 /** Every zod issue as one or more field issues (an unknown-keys issue becomes one per key). */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], ctx: DescribeContext): FieldIssue[] {
-  return issues.flatMap((issue) => describeIssue(issue, [], ctx));
+  // zod 4 still runs a schema's checks after its type check failed (a string given for a list
+  // is then also "at most 1 characters long"); the type error alone says what is wrong.
+  const key = (issue: z.core.$ZodIssue) => JSON.stringify(issue.path);
+  const wrongType = new Set(issues.filter((i) => i.code === "invalid_type").map(key));
+  const relevant = issues.filter((i) => i.code === "invalid_type" || !wrongType.has(key(i)));
+  return relevant.flatMap((issue) => describeIssue(issue, [], ctx));
 }

@@ -5,7 +5,7 @@ import { findConflicts } from "./conflicts.js";
 import { contentHash, type HashedFile } from "./hash.js";
 import { lintCandidate, providedFacts } from "./lint.js";
 import type { LoadResult, ManifestError, ManifestWarning } from "./manifest.js";
-import { parseManifestYaml } from "./parse.js";
+import { parseManifestYaml, TOO_DEEP } from "./parse.js";
 import { type FileContent, readManifestFile } from "./read-file.js";
 import { type Candidate, validateDocument } from "./validate.js";
 import { type WalkResult, walkManifestDir } from "./walk.js";
@@ -171,7 +171,11 @@ function loadFile(
   } catch (error) {
     // The YAML library can still fail on pathological input (e.g. nesting deep enough to overflow the stack).
     const reason = error instanceof Error ? error.message : String(error);
-    errors.push({ file: display, line: 1, path: "", message: `cannot parse the file: ${reason}` });
+    const message =
+      error instanceof RangeError && /call stack/i.test(reason)
+        ? TOO_DEEP
+        : `cannot parse the file: ${reason}`;
+    errors.push({ file: display, line: 1, path: "", message });
     return [];
   }
   return candidates;

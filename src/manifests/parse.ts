@@ -43,8 +43,16 @@ function syntaxError(positioned: PositionedDocument, error: YAMLError): YamlProb
       };
     }
   }
+  if (error.code === "RESOURCE_EXHAUSTION" && /call stack/i.test(error.message)) {
+    // The parser recurses per nesting level; the library catches the RangeError and reports it here.
+    return { line, path: "", message: TOO_DEEP };
+  }
   return { line, path: "", message: `YAML syntax error: ${error.message}` };
 }
+
+/** The message for YAML nested deeper than the parser's stack allows (thousands of `[` or `- `). */
+export const TOO_DEEP =
+  "YAML nested too deep: the parser ran out of stack (a manifest nests a few levels, not thousands); refusing the document";
 
 /**
  * Parses every document of a file. A document with a syntax error is reported

@@ -1,3 +1,4 @@
+import { parseArn } from "../aws/arn.js";
 import type { AnyKind } from "../kinds/kind.js";
 import { envelopeSchema, MODE_ANNOTATION, type Mode, SUSPEND_ANNOTATION } from "./envelope.js";
 import { documentHash } from "./hash.js";
@@ -113,6 +114,19 @@ export function validateDocument(document: YamlDocument, ctx: ValidateContext): 
   if (region === "") {
     report({ path: ["spec", "region"], message: "is required: no default region is configured (--region)" });
     return { errors };
+  }
+  if (spec.region === undefined) {
+    // The kinds compare ARNs with spec.region; without it the default region applies, known only here.
+    for (const [field, value] of Object.entries(spec)) {
+      const arnRegion = typeof value === "string" ? parseArn(value)?.region : undefined;
+      if (arnRegion && arnRegion !== region) {
+        report({
+          path: ["spec", field],
+          message: `is in region ${arnRegion}, but the manifest's region is ${region} (the default: spec.region is not set)`,
+        });
+      }
+    }
+    if (errors.length > 0) return { errors };
   }
   let identity: string;
   try {

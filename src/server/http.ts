@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { scrubSecrets } from "../log/secrets.js";
 import type { ListenAddress } from "./listen.js";
 
 /** What the HTTP surface reads; it never changes anything (design §3). */
@@ -89,8 +90,8 @@ export class StatusServer {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > MAX_BODY_BYTES) {
+      // Answer before a byte of the body is read; `connection: close` then drops the socket, body unread.
       this.#send(req, res, text(413, "request body too large"), { connection: "close" });
-      req.resume();
       return;
     }
     let received = 0;
@@ -125,7 +126,8 @@ export class StatusServer {
 
   #send(req: IncomingMessage, res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
     if (res.headersSent) return;
-    const body = Buffer.from(reply.body, "utf8");
+    // Status messages quote AWS errors; the engine scrubs them already, this is the last line of defence.
+    const body = Buffer.from(scrubSecrets(reply.body), "utf8");
     res.writeHead(reply.status, {
       "content-type": reply.contentType,
       "content-length": body.length,

@@ -8,6 +8,12 @@ export interface ApiCall {
   operation: string;
   /** Path parameters of Lambda rest-json calls, decoded (FunctionName, UUID, …). */
   params: Record<string, string>;
+  /**
+   * The object the call addresses, when one can be told from the request:
+   * `function:<name>[:<qualifier>]`, `esm:<uuid>`, `queue:<name>`,
+   * `rule:<bus>/<rule>[/<target ids>]` (so tests can count calls per resource).
+   */
+  resource?: string;
 }
 
 // Lambda rest-json routes (method, path template → operation), from the SDK's own operation list.
@@ -92,14 +98,61 @@ export function credentialScope(headers: IncomingHttpHeaders): { service: string
 /** Identifies the API call; `body` is needed only for query-protocol services (IAM, STS). */
 export function identify(method: string, url: string, headers: IncomingHttpHeaders, body: Buffer): ApiCall {
   const { service, region } = credentialScope(headers);
-  const path = url.split("?")[0] ?? "/";
-  if (service === "lambda") return { service, region, ...lambdaOperation(method, path) };
+  const [path = "/", query = ""] = url.split("?");
+  if (service === "lambda") {
+    const call: ApiCall = { service, region, ...lambdaOperation(method, path) };
+    const resource = lambdaResource(call.params, new URLSearchParams(query).get("Qualifier"));
+    if (resource) call.resource = resource;
+    return call;
+  }
   const target = headers["x-amz-target"];
   if (typeof target === "string" && target.includes(".")) {
-    return { service, region, operation: target.slice(target.lastIndexOf(".") + 1), params: {} };
+    const call: ApiCall = {
+      service,
+      region,
+      operation: target.slice(target.lastIndexOf(".") + 1),
+      params: {},
+    };
+    const resource = jsonResource(service, body);
+    if (resource) call.resource = resource;
+    return call;
   }
   const action = new URLSearchParams(body.toString("utf8")).get("Action");
   return { service, region, operation: action ?? `Unknown(${method} ${path})`, params: {} };
+}
+
+function lambdaResource(params: Record<string, string>, qualifier: string | null): string | undefined {
+  if (params.UUID) return `esm:${params.UUID}`;
+  const ref = params.FunctionName;
+  if (!ref) return undefined;
+  const rest = ref.includes(":function:") ? (ref.split(":function:")[1] ?? "") : ref;
+  const [name = rest, inName] = rest.split(":");
+  const q = inName ?? qualifier ?? undefined;
+  return q ? `function:${name}:${q}` : `function:${name}`;
+}
+
+function jsonResource(service: string, body: Buffer): string | undefined {
+  let input: Record<string, unknown>;
+  try {
+    input = JSON.parse(body.toString("utf8") || "{}") as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (service === "sqs") {
+    const url = typeof input.QueueUrl === "string" ? input.QueueUrl : undefined;
+    const name = url ? url.replace(/\/+$/, "").split("/").pop() : input.QueueName;
+    return typeof name === "string" ? `queue:${name}` : undefined;
+  }
+  if (service === "events" && typeof input.Rule === "string") {
+    const bus = typeof input.EventBusName === "string" ? input.EventBusName : "default";
+    const ids = Array.isArray(input.Targets)
+      ? (input.Targets as { Id?: unknown }[]).map((t) => String(t.Id))
+      : Array.isArray(input.Ids)
+        ? (input.Ids as unknown[]).map(String)
+        : [];
+    return ids.length > 0 ? `rule:${bus}/${input.Rule}/${ids.join(",")}` : `rule:${bus}/${input.Rule}`;
+  }
+  return undefined;
 }
 
 /** A complete HTTP response the proxy sends instead of (or after) moto's. */

@@ -303,6 +303,8 @@ export interface TestAwsClientsOptions {
   endpoint?: string;
   limiter?: RateLimiter;
   maxAttempts?: number;
+  /** Per-attempt HTTP timeout (AwsClients' default is 30 s; timeout tests use well under that). */
+  requestTimeoutMs?: number;
 }
 
 /** retryctl's own AwsClients wired to moto (or the proxy), recording every RequestEvent in `requests`. */
@@ -320,5 +322,6 @@ export function testAwsClients(opts: TestAwsClientsOptions = {}): {
     onRequest: (event) => requests.push(event),
   };
   if (opts.maxAttempts !== undefined) options.maxAttempts = opts.maxAttempts;
+  if (opts.requestTimeoutMs !== undefined) options.requestTimeoutMs = opts.requestTimeoutMs;
   return { aws: new AwsClients(options), requests };
 }

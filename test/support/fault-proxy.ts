@@ -19,6 +19,40 @@ export interface Match {
 }
 
 /**
+ * How long a fault lasts: the next `count` matching requests, every matching
+ * request for `forMs` after `set` (a burst over a time window), or whichever
+ * ends first when both are given.
+ */
+export type Budget = { count: number; forMs?: number } | { count?: number; forMs: number };
+
+/** The faults the `random` mode draws from. */
+export type RandomFaultKind = "throttle" | "http500" | "http503" | "reset" | "timeout" | "slow";
+
+export const RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = [
+  "throttle",
+  "http500",
+  "http503",
+  "reset",
+  "timeout",
+  "slow",
+];
+
+export interface RandomFaults {
+  /** Chance (0–1) that a matching request gets a fault. */
+  probability: number;
+  /** The faults to pick from, uniformly. */
+  kinds: readonly RandomFaultKind[];
+  /** The same seed and the same request order give the same faults. */
+  seed: number;
+  /** Only requests matching this are eligible (all by default). */
+  match?: Match;
+  /** Delay range of a `slow` fault; keep it below the client's timeout. @default { minMs: 200, maxMs: 800 } */
+  slowMs?: { minMs: number; maxMs: number };
+  /** A `timeout` that forwards answers this late (so AWS did the work; the client gave up). @default 5000 */
+  lateMs?: number;
+}
+
+/**
  * Faults the proxy injects, each off unless set. Counted faults (`count`) are
  * used up one per matching request. Set with `proxy.set`, which merges; set a
  * fault to `undefined` to switch it off.
@@ -26,20 +60,34 @@ export interface Match {
 export interface FaultSettings {
   /** Lambda's shared control-plane quota: a token bucket over every Lambda call but GetFunction and Invoke. */
   lambdaQuota?: { rps: number; burst?: number };
-  /** The next `count` matching requests are throttled the way their service throttles. */
-  throttle?: Match & { service: string; count: number };
+  /** Matching requests are throttled the way their service throttles. */
+  throttle?: Match & { service: string } & Budget;
   /** An Update/Delete of an ESM within N ms of its last successful Create/Update is ResourceInUseException. */
   esmInUseMs?: number;
   /** An UpdateFunctionConfiguration/Code within N ms of the last successful one is ResourceConflictException. */
   functionConflictMs?: number;
   /** The next `count` PutTargets calls answer 200 with every entry failed (ConcurrentModificationException). */
   failedEntries?: { count: number };
-  /** The next `count` matching requests answer this 5xx. */
-  http5xx?: Match & { status: 500 | 503; count: number };
+  /** Matching requests answer this 5xx. */
+  http5xx?: Match & { status: 500 | 503 } & Budget;
   /** Delay added before forwarding every request. */
   latencyMs?: number;
-  /** The next `count` matching requests get their connection destroyed without an answer. */
-  dropConnections?: Match & { count: number };
+  /**
+   * Extra delay per service/operation, uniform in [minMs, maxMs] (jitter); the
+   * first entry that matches applies, on top of `latencyMs`. Not counted as a fault.
+   */
+  slow?: (Match & { minMs: number; maxMs: number })[];
+  /** Matching requests get their connection destroyed without an answer. */
+  dropConnections?: Match & Budget;
+  /**
+   * Matching requests time out on the client: `hang` (default) accepts the
+   * request and never answers (until the client gives up); `late` forwards it,
+   * so AWS does the work, and answers after `afterMs` (make it longer than the
+   * client's timeout).
+   */
+  timeout?: Match & Budget & { mode?: "hang" | "late"; afterMs?: number };
+  /** Each matching request gets one of `kinds` with `probability`, drawn from a seeded generator. */
+  random?: RandomFaults;
 }
 
 export type FaultKind =
@@ -49,18 +97,26 @@ export type FaultKind =
   | "functionConflict"
   | "failedEntries"
   | "http5xx"
-  | "dropConnections";
+  | "dropConnections"
+  | "timeout"
+  | "slow";
 
 export interface RequestRecord {
   service: string;
   operation: string;
   region: string;
+  /** The object addressed (see ApiCall.resource), when the request names one. */
+  resource?: string;
   /** Epoch ms when the request arrived. */
   at: number;
-  /** HTTP status sent back (0 for a dropped connection). */
+  /** HTTP status sent back (0 when no answer reached the client: dropped, hung, or too late). */
   status: number;
-  /** The fault injected instead of forwarding, if any. */
+  /** The fault that decided the answer, if any (a `slow` one only delays it). */
   fault?: FaultKind;
+  /** Delay the proxy added before answering (latency, jitter, a slow fault). */
+  delayMs?: number;
+  /** The fault the `random` mode picked for this request, if any. */
+  random?: RandomFaultKind;
 }
 
 export interface Injection {
@@ -68,7 +124,23 @@ export interface Injection {
   service: string;
   operation: string;
   at: number;
+  /** Set when the `random` mode picked it. */
+  random?: RandomFaultKind;
 }
+
+/** What the proxy does with a request instead of (or besides) a plain forward. */
+type Action = { random?: RandomFaultKind } & (
+  | { kind: FaultKind; respond: WireResponse }
+  | { kind: FaultKind; drop: true }
+  | { kind: "timeout"; hang: true }
+  | { kind: "timeout"; lateMs: number }
+  | { kind: "slow"; delayMs: number }
+);
+
+type BudgetedFault = "throttle" | "http5xx" | "dropConnections" | "timeout";
+
+/** How long a hung request is held at most, should the client never give up. */
+const HANG_CAP_MS = 120_000;
 
 const NO_QUOTA_OPERATIONS = new Set(["GetFunction", "Invoke", "InvokeAsync"]);
 
@@ -88,6 +160,11 @@ export class FaultProxy {
   // Per ESM UUID / function name: when the last successful change finished, and what it was.
   readonly #esmBusy = new Map<string, { until: number; state: "Creating" | "Updating" }>();
   readonly #functionBusy = new Map<string, number>();
+  /** End of each time-boxed (`forMs`) fault. */
+  readonly #until = new Map<BudgetedFault, number>();
+  #random: (() => number) | undefined;
+  #inflight = 0;
+  readonly #idleWaiters: (() => void)[] = [];
 
   private constructor(server: Server, target: string) {
     this.#server = server;
@@ -98,10 +175,13 @@ export class FaultProxy {
   static async start(target: string = motoEndpoint()): Promise<FaultProxy> {
     let proxy: FaultProxy | undefined;
     const server = createServer((req, res) => {
-      proxy?.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-        res.end(String(err));
-      });
+      proxy?.track(
+        proxy.handle(req, res).catch((err: unknown) => {
+          if (res.destroyed) return;
+          if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+          res.end(String(err));
+        }),
+      );
     });
     proxy = new FaultProxy(server, target);
     server.listen(0, "127.0.0.1");
@@ -118,13 +198,25 @@ export class FaultProxy {
   /** Merges fault settings; a key set to `undefined` switches that fault off. */
   set(faults: FaultSettings): void {
     const next: FaultSettings = { ...this.#faults };
+    const now = Date.now();
     for (const [key, value] of Object.entries(faults) as [keyof FaultSettings, unknown][]) {
       if (value === undefined) delete next[key];
-      else (next as Record<string, unknown>)[key] = typeof value === "object" ? { ...value } : value;
+      else (next as Record<string, unknown>)[key] = copy(value);
+    }
+    for (const key of ["throttle", "http5xx", "dropConnections", "timeout"] as const) {
+      if (!(key in faults)) continue;
+      const forMs = faults[key]?.forMs;
+      if (forMs === undefined) this.#until.delete(key);
+      else this.#until.set(key, now + forMs);
     }
     if (faults.lambdaQuota) {
       this.#tokens = faults.lambdaQuota.burst ?? faults.lambdaQuota.rps;
-      this.#tokensAt = Date.now();
+      this.#tokensAt = now;
+    }
+    if ("random" in faults) {
+      const random = faults.random;
+      if (random) checkRandom(random);
+      this.#random = random ? seededRandom(random.seed) : undefined;
     }
     this.#faults = next;
   }
@@ -154,7 +246,7 @@ export class FaultProxy {
     return this.#records;
   }
 
-  /** Faults injected, per kind. */
+  /** Faults injected, per kind (random ones included, under the kind they are). */
   injected(): Record<FaultKind, number> {
     const out: Record<FaultKind, number> = {
       lambdaQuota: 0,
@@ -164,8 +256,17 @@ export class FaultProxy {
       failedEntries: 0,
       http5xx: 0,
       dropConnections: 0,
+      timeout: 0,
+      slow: 0,
     };
     for (const i of this.#injections) out[i.fault]++;
+    return out;
+  }
+
+  /** Faults the `random` mode injected, per random kind. */
+  injectedRandom(): Record<RandomFaultKind, number> {
+    const out = Object.fromEntries(RANDOM_FAULT_KINDS.map((k) => [k, 0])) as Record<RandomFaultKind, number>;
+    for (const i of this.#injections) if (i.random) out[i.random]++;
     return out;
   }
 
@@ -186,6 +287,28 @@ export class FaultProxy {
     return best;
   }
 
+  /** Requests the proxy is still handling (forwarding, delaying, holding). */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /**
+   * Resolves once no request is being handled, e.g. after a client was killed:
+   * what it had sent has then reached AWS (or never will).
+   */
+  idle(): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  private track(handling: Promise<void>): void {
+    this.#inflight++;
+    void handling.finally(() => {
+      this.#inflight--;
+      if (this.#inflight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    });
+  }
+
   /** Switches every fault off and forgets counts, injections and busy windows. */
   reset(): void {
     this.#faults = {};
@@ -193,6 +316,8 @@ export class FaultProxy {
     this.#injections = [];
     this.#esmBusy.clear();
     this.#functionBusy.clear();
+    this.#until.clear();
+    this.#random = undefined;
   }
 
   async close(): Promise<void> {
@@ -213,50 +338,107 @@ export class FaultProxy {
       at,
       status: 0,
     };
+    if (call.resource) record.resource = call.resource;
     this.#records.push(record);
 
-    if (this.#faults.latencyMs) await sleep(this.#faults.latencyMs);
+    const delay = (this.#faults.latencyMs ?? 0) + jitterFor(this.#faults.slow, call);
+    if (delay > 0) {
+      record.delayMs = delay;
+      await sleep(delay);
+    }
 
-    const fault = this.#pickFault(call, body, at);
-    if (fault) {
-      record.fault = fault.kind;
-      this.#injections.push({ fault: fault.kind, service: call.service, operation: call.operation, at });
-      if (fault.response === "drop") {
-        req.socket.destroy();
-        return;
-      }
-      record.status = fault.response.status;
-      send(res, fault.response);
+    let action = this.#pickCounted(call, at) ?? this.#pickRandom(call);
+    if (action && "delayMs" in action) {
+      this.#inject(record, action, call, at);
+      record.delayMs = (record.delayMs ?? 0) + action.delayMs;
+      await sleep(action.delayMs);
+      action = undefined;
+    }
+    action ??= this.#pickStateful(call, body, at);
+
+    if (action) this.#inject(record, action, call, at);
+    if (action && "drop" in action) {
+      req.socket.destroy();
+      return;
+    }
+    if (action && "hang" in action) {
+      await closedOrAfter(res, HANG_CAP_MS);
+      if (!res.destroyed) req.socket.destroy();
+      return;
+    }
+    if (action && "respond" in action) {
+      record.status = action.respond.status;
+      send(res, action.respond);
       return;
     }
 
     const upstream = await this.#forward(req, body);
     const response = this.#afterForward(call, upstream);
+    if (action && "lateMs" in action) await closedOrAfter(res, at + action.lateMs - Date.now());
+    // The client gave up meanwhile (its timeout, or the process died): AWS did the work, no answer arrived.
+    if (res.destroyed) return;
     record.status = response.status;
     send(res, response);
   }
 
-  #pickFault(
-    call: ApiCall,
-    body: Buffer,
-    now: number,
-  ): { kind: FaultKind; response: WireResponse | "drop" } | undefined {
+  #inject(record: RequestRecord, action: Action, call: ApiCall, at: number): void {
+    const { kind, random } = action;
+    const injection: Injection = { fault: kind, service: call.service, operation: call.operation, at };
+    if (random) {
+      injection.random = random;
+      record.random = random;
+    }
+    this.#injections.push(injection);
+    if (kind !== "slow") record.fault = kind;
+  }
+
+  /** Takes one unit of a budgeted fault if it applies to this request now. */
+  #take(key: BudgetedFault, fault: (Match & Budget) | undefined, call: ApiCall, now: number): boolean {
+    if (!fault || !matches(fault, call)) return false;
+    const until = this.#until.get(key);
+    if (until !== undefined && now >= until) return false;
+    if (fault.count !== undefined) {
+      if (fault.count <= 0) return false;
+      fault.count--;
+    }
+    return true;
+  }
+
+  #pickCounted(call: ApiCall, now: number): Action | undefined {
     const f = this.#faults;
-    if (f.dropConnections && f.dropConnections.count > 0 && matches(f.dropConnections, call)) {
-      f.dropConnections.count--;
-      return { kind: "dropConnections", response: "drop" };
+    if (this.#take("dropConnections", f.dropConnections, call, now)) {
+      return { kind: "dropConnections", drop: true };
     }
-    if (f.http5xx && f.http5xx.count > 0 && matches(f.http5xx, call)) {
-      f.http5xx.count--;
-      return { kind: "http5xx", response: serverErrorResponse(call.service, f.http5xx.status) };
+    if (f.timeout && this.#take("timeout", f.timeout, call, now)) {
+      return f.timeout.mode === "late"
+        ? { kind: "timeout", lateMs: f.timeout.afterMs ?? 5_000 }
+        : { kind: "timeout", hang: true };
     }
-    if (f.throttle && f.throttle.count > 0 && matches(f.throttle, call)) {
-      f.throttle.count--;
-      return { kind: "throttle", response: throttleResponse(call.service) };
+    if (f.http5xx && this.#take("http5xx", f.http5xx, call, now)) {
+      return { kind: "http5xx", respond: serverErrorResponse(call.service, f.http5xx.status) };
     }
+    if (this.#take("throttle", f.throttle, call, now)) {
+      return { kind: "throttle", respond: throttleResponse(call.service) };
+    }
+    return undefined;
+  }
+
+  /** Three draws per eligible request, used or not, so the sequence depends only on the seed and the order. */
+  #pickRandom(call: ApiCall): Action | undefined {
+    const r = this.#faults.random;
+    const next = this.#random;
+    if (!r || !next || r.kinds.length === 0 || !matches(r.match ?? {}, call)) return undefined;
+    const [hit, which, param] = [next(), next(), next()];
+    if (hit >= r.probability) return undefined;
+    const kind = r.kinds[Math.floor(which * r.kinds.length)] as RandomFaultKind;
+    return { ...randomAction(kind, call.service, param, r), random: kind };
+  }
+
+  #pickStateful(call: ApiCall, body: Buffer, now: number): Action | undefined {
+    const f = this.#faults;
     if (f.lambdaQuota && call.service === "lambda" && !NO_QUOTA_OPERATIONS.has(call.operation)) {
       const retryAfter = this.#takeToken(f.lambdaQuota, now);
-      if (retryAfter > 0) return { kind: "lambdaQuota", response: throttleResponse("lambda", retryAfter) };
+      if (retryAfter > 0) return { kind: "lambdaQuota", respond: throttleResponse("lambda", retryAfter) };
     }
     if (f.esmInUseMs !== undefined && call.service === "lambda") {
       const uuid = call.params.UUID;
@@ -264,7 +446,7 @@ export class FaultProxy {
       const verb = call.operation === "UpdateEventSourceMapping" ? "update" : "delete";
       if (busy && now < busy.until && /^(Update|Delete)EventSourceMapping$/.test(call.operation)) {
         const message = `Cannot ${verb} the event source mapping because it is in use.`;
-        return { kind: "esmInUse", response: lambdaError("ResourceInUseException", 400, message) };
+        return { kind: "esmInUse", respond: lambdaError("ResourceInUseException", 400, message) };
       }
     }
     if (f.functionConflictMs !== undefined && isFunctionUpdate(call.operation)) {
@@ -272,7 +454,7 @@ export class FaultProxy {
       const until = this.#functionBusy.get(name);
       if (until !== undefined && now < until) {
         const message = `The operation cannot be performed at this time. An update is in progress for resource: ${functionArn(call, name)}`;
-        return { kind: "functionConflict", response: lambdaError("ResourceConflictException", 409, message) };
+        return { kind: "functionConflict", respond: lambdaError("ResourceConflictException", 409, message) };
       }
     }
     if (
@@ -282,7 +464,7 @@ export class FaultProxy {
       call.operation === "PutTargets"
     ) {
       f.failedEntries.count--;
-      return { kind: "failedEntries", response: failedPutTargets(body) };
+      return { kind: "failedEntries", respond: failedPutTargets(body) };
     }
     return undefined;
   }
@@ -449,6 +631,8 @@ function withBody(res: WireResponse, body: unknown): WireResponse {
 }
 
 function send(res: ServerResponse, wire: WireResponse): void {
+  // The client may have given up (timed out) meanwhile.
+  if (res.destroyed) return;
   const payload = Buffer.from(wire.body, "utf8");
   const headers: Record<string, string> = { ...wire.headers, "content-length": String(payload.length) };
   // moto leaks a pseudo-header `status`; AWS sends no such header.
@@ -468,4 +652,73 @@ function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+function randomAction(kind: RandomFaultKind, service: string, param: number, r: RandomFaults): Action {
+  switch (kind) {
+    case "throttle":
+      return { kind: "throttle", respond: throttleResponse(service) };
+    case "http500":
+      return { kind: "http5xx", respond: serverErrorResponse(service, 500) };
+    case "http503":
+      return { kind: "http5xx", respond: serverErrorResponse(service, 503) };
+    case "reset":
+      return { kind: "dropConnections", drop: true };
+    case "timeout":
+      // Half never answer, half answer after AWS has done the work: both look alike to the client.
+      return param < 0.5 ? { kind: "timeout", hang: true } : { kind: "timeout", lateMs: r.lateMs ?? 5_000 };
+    case "slow": {
+      const { minMs, maxMs } = r.slowMs ?? { minMs: 200, maxMs: 800 };
+      return { kind: "slow", delayMs: Math.round(minMs + param * (maxMs - minMs)) };
+    }
+  }
+}
+
+/** Resolves when the client closed the connection, or after `ms`, whichever comes first. */
+function closedOrAfter(res: ServerResponse, ms: number): Promise<void> {
+  if (res.destroyed || res.socket?.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    res.on("close", done);
+  });
+}
+
+function jitterFor(slow: FaultSettings["slow"], call: ApiCall): number {
+  const rule = slow?.find((s) => matches(s, call));
+  if (!rule) return 0;
+  return Math.round(rule.minMs + Math.random() * (rule.maxMs - rule.minMs));
+}
+
+/** mulberry32: a small, fast generator whose whole state is the seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function checkRandom(r: RandomFaults): void {
+  if (!(r.probability >= 0 && r.probability <= 1)) {
+    throw new RangeError(`random.probability must be between 0 and 1, got ${r.probability}`);
+  }
+  for (const kind of r.kinds) {
+    if (!RANDOM_FAULT_KINDS.includes(kind)) throw new RangeError(`unknown random fault kind ${String(kind)}`);
+  }
+}
+
+function copy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copy);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)]));
+  }
+  return value;
 }

@@ -13,8 +13,9 @@ import {
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
-import { GetQueueAttributesCommand, ListQueuesCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ListQueuesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { classifyAwsError } from "../../../src/aws/errors.js";
 import {
   createFunction,
   createMapping,
@@ -26,7 +27,12 @@ import {
   sdk,
   testAwsClients,
 } from "../../support/aws.js";
-import { type FaultProxy, startFaultProxy } from "../../support/fault-proxy.js";
+import {
+  type FaultProxy,
+  RANDOM_FAULT_KINDS,
+  type RandomFaultKind,
+  startFaultProxy,
+} from "../../support/fault-proxy.js";
 
 let proxy: FaultProxy;
 // Clients through the proxy, one attempt per call so each injected fault reaches the test.
@@ -101,6 +107,8 @@ describe("fault proxy: identification and counting", () => {
       failedEntries: 0,
       http5xx: 0,
       dropConnections: 0,
+      timeout: 0,
+      slow: 0,
     });
   });
 
@@ -312,5 +320,270 @@ describe("fault proxy: partial failures and broken transport", () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(190);
     proxy.set({ latencyMs: undefined });
     expect(proxy.faults.latencyMs).toBeUndefined();
+  });
+});
+
+describe("fault proxy: timeouts", () => {
+  it("timeout (hang) accepts the request and never answers; AwsClients gives up after requestTimeoutMs", async () => {
+    await createFunction("hang-fn");
+    proxy.set({ timeout: { service: "lambda", count: 1 } });
+    const { aws, requests } = testAwsClients({
+      endpoint: proxy.endpoint,
+      maxAttempts: 1,
+      requestTimeoutMs: 500,
+    });
+    const start = Date.now();
+    const err = await rejection(
+      aws.lambda("us-east-1").send(new GetFunctionConfigurationCommand({ FunctionName: "hang-fn" })),
+    );
+    const waited = Date.now() - start;
+    expect(err).toMatchObject({ name: "TimeoutError", code: "ETIMEDOUT" });
+    expect(waited).toBeGreaterThanOrEqual(450);
+    expect(waited).toBeLessThan(5_000);
+    expect(classifyAwsError(err)).toMatchObject({ code: "NetworkError", retry: "transient" });
+    expect(requests).toEqual([
+      expect.objectContaining({
+        operation: "GetFunctionConfiguration",
+        outcome: "error",
+        errorName: "TimeoutError",
+      }),
+    ]);
+    // The count is used up: the next call goes through.
+    await aws.lambda("us-east-1").send(new GetFunctionConfigurationCommand({ FunctionName: "hang-fn" }));
+    aws.destroy();
+    expect(proxy.injected().timeout).toBe(1);
+    expect(proxy.requests().map((r) => [r.status, r.fault])).toEqual([
+      [0, "timeout"],
+      [200, undefined],
+    ]);
+  });
+
+  it("the SDK retries a timed-out attempt, and each attempt is counted", async () => {
+    await createFunction("retry-fn");
+    proxy.set({ timeout: { operation: "GetFunctionConfiguration", count: 2 } });
+    const { aws, requests } = testAwsClients({
+      endpoint: proxy.endpoint,
+      maxAttempts: 3,
+      requestTimeoutMs: 400,
+    });
+    const out = await aws
+      .lambda("us-east-1")
+      .send(new GetFunctionConfigurationCommand({ FunctionName: "retry-fn" }));
+    aws.destroy();
+    expect(out.FunctionName).toBe("retry-fn");
+    expect(requests.map((r) => r.outcome)).toEqual(["error", "error", "success"]);
+    expect(proxy.injected().timeout).toBe(2);
+    expect(proxy.count({ operation: "GetFunctionConfiguration" })).toBe(3);
+  });
+
+  it("timeout (late) forwards the request, so AWS does the work, and answers after the client gave up", async () => {
+    const queue = await createQueue("late-q");
+    proxy.set({
+      timeout: { service: "sqs", operation: "SetQueueAttributes", count: 1, mode: "late", afterMs: 3_000 },
+    });
+    const { aws, requests } = testAwsClients({
+      endpoint: proxy.endpoint,
+      maxAttempts: 1,
+      requestTimeoutMs: 500,
+    });
+    const err = await rejection(
+      aws
+        .sqs("us-east-1")
+        .send(
+          new SetQueueAttributesCommand({ QueueUrl: queue.url, Attributes: { VisibilityTimeout: "77" } }),
+        ),
+    );
+    aws.destroy();
+    expect(err).toMatchObject({ name: "TimeoutError" });
+    expect(requests).toEqual([expect.objectContaining({ outcome: "error", errorName: "TimeoutError" })]);
+    const got = await sdk().sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["VisibilityTimeout"] }),
+    );
+    expect(got.Attributes?.VisibilityTimeout).toBe("77");
+    expect(proxy.injected().timeout).toBe(1);
+    expect(proxy.requests()[0]).toMatchObject({ status: 0, fault: "timeout" });
+  });
+});
+
+describe("fault proxy: slow answers and bursts over a time window", () => {
+  it("slow adds per-service/operation jitter, not counted as a fault", async () => {
+    await createFunction("jit-fn");
+    await createQueue("jit-q");
+    proxy.set({ slow: [{ service: "sqs", minMs: 250, maxMs: 400 }] });
+    const sqsStart = Date.now();
+    await via().sqs.send(new ListQueuesCommand({}));
+    const sqsTook = Date.now() - sqsStart;
+    const lambdaStart = Date.now();
+    await via().lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "jit-fn" }));
+    const lambdaTook = Date.now() - lambdaStart;
+    expect(sqsTook).toBeGreaterThanOrEqual(240);
+    expect(lambdaTook).toBeLessThan(240);
+    const [sqsRecord, lambdaRecord] = proxy.requests();
+    expect(sqsRecord?.delayMs).toBeGreaterThanOrEqual(250);
+    expect(sqsRecord?.delayMs).toBeLessThanOrEqual(400);
+    expect(lambdaRecord?.delayMs).toBeUndefined();
+    expect(proxy.injections()).toEqual([]);
+  });
+
+  it("http5xx and throttle with forMs fail every matching request inside the window, none after", async () => {
+    await createRule("burst-rule");
+    await createQueue("burst-q");
+    proxy.set({
+      http5xx: { status: 503, service: "events", forMs: 800 },
+      throttle: { service: "sqs", forMs: 800 },
+    });
+    const during: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = await rejection(via().events.send(new ListTargetsByRuleCommand({ Rule: "burst-rule" })));
+      during.push(`${String(e.name)}/${e.$metadata?.httpStatusCode}`);
+      const t = await rejection(via().sqs.send(new ListQueuesCommand({})));
+      during.push(`${String(t.name)}/${t.$metadata?.httpStatusCode}`);
+    }
+    expect(during).toEqual([
+      "ServiceUnavailableException/503",
+      "RequestThrottled/403",
+      "ServiceUnavailableException/503",
+      "RequestThrottled/403",
+      "ServiceUnavailableException/503",
+      "RequestThrottled/403",
+    ]);
+    await new Promise((r) => setTimeout(r, 900));
+    await via().events.send(new ListTargetsByRuleCommand({ Rule: "burst-rule" }));
+    await via().sqs.send(new ListQueuesCommand({}));
+    expect(proxy.injected()).toMatchObject({ http5xx: 3, throttle: 3 });
+  });
+
+  it("a window and a count together end at whichever comes first", async () => {
+    await createQueue("both-q");
+    proxy.set({ http5xx: { status: 500, service: "sqs", count: 2, forMs: 10_000 } });
+    await expect(via().sqs.send(new ListQueuesCommand({}))).rejects.toMatchObject({ name: "InternalError" });
+    await expect(via().sqs.send(new ListQueuesCommand({}))).rejects.toMatchObject({ name: "InternalError" });
+    await via().sqs.send(new ListQueuesCommand({}));
+    expect(proxy.injected().http5xx).toBe(2);
+  });
+});
+
+describe("fault proxy: random faults", () => {
+  /** What the SDK made of one call: the error (name/status/code) or "ok". */
+  async function outcome(p: Promise<unknown>): Promise<string> {
+    try {
+      await p;
+      return "ok";
+    } catch (err) {
+      const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+      // The SDK's HTTP handler names a reset connection TimeoutError too; the code tells them apart.
+      if (e.$metadata?.httpStatusCode === undefined) return `${e.name}:${e.code}`;
+      return `${e.name}/${e.$metadata.httpStatusCode}`;
+    }
+  }
+
+  async function runCalls(n: number): Promise<string[]> {
+    const { aws } = testAwsClients({ endpoint: proxy.endpoint, maxAttempts: 1, requestTimeoutMs: 400 });
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const service = (["lambda", "sqs", "events"] as const)[i % 3];
+      if (service === "lambda") {
+        out.push(
+          await outcome(
+            aws.lambda("us-east-1").send(new GetFunctionConfigurationCommand({ FunctionName: "rnd-fn" })),
+          ),
+        );
+      } else if (service === "sqs") {
+        out.push(await outcome(aws.sqs("us-east-1").send(new ListQueuesCommand({}))));
+      } else {
+        out.push(
+          await outcome(aws.events("us-east-1").send(new ListTargetsByRuleCommand({ Rule: "rnd-rule" }))),
+        );
+      }
+    }
+    aws.destroy();
+    return out;
+  }
+
+  const EXPECTED: Record<RandomFaultKind, Record<string, RegExp>> = {
+    throttle: {
+      lambda: /^TooManyRequestsException\/429$/,
+      sqs: /^RequestThrottled\/403$/,
+      events: /^ThrottlingException\/400$/,
+    },
+    http500: {
+      lambda: /^ServiceException\/500$/,
+      sqs: /^InternalError\/500$/,
+      events: /^InternalException\/500$/,
+    },
+    http503: {
+      lambda: /^ServiceUnavailableException\/503$/,
+      sqs: /^ServiceUnavailable\/503$/,
+      events: /^ServiceUnavailableException\/503$/,
+    },
+    reset: { lambda: /:ECONNRESET$/, sqs: /:ECONNRESET$/, events: /:ECONNRESET$/ },
+    timeout: {
+      lambda: /^TimeoutError:ETIMEDOUT$/,
+      sqs: /^TimeoutError:ETIMEDOUT$/,
+      events: /^TimeoutError:ETIMEDOUT$/,
+    },
+    slow: { lambda: /^ok$/, sqs: /^ok$/, events: /^ok$/ },
+  };
+
+  it("injects each listed kind as its service's real error, counted per kind, the same for the same seed", async () => {
+    await createFunction("rnd-fn");
+    await createRule("rnd-rule");
+    const random = {
+      probability: 0.7,
+      kinds: RANDOM_FAULT_KINDS,
+      seed: 42,
+      slowMs: { minMs: 20, maxMs: 60 },
+      lateMs: 1_500,
+    };
+    proxy.set({ random });
+    const first = await runCalls(45);
+    const injections = proxy.injections();
+    const records = proxy.requests();
+
+    // Every call maps to its request (they ran one at a time); each injected kind reached the SDK as it should.
+    expect(records).toHaveLength(45);
+    records.forEach((r, i) => {
+      const seen = first[i] ?? "";
+      if (r.random === undefined) expect(seen, `call ${i} (${r.operation})`).toBe("ok");
+      else
+        expect(seen, `call ${i} (${r.operation}, ${r.random})`).toMatch(
+          EXPECTED[r.random][r.service] as RegExp,
+        );
+    });
+
+    const perKind = proxy.injectedRandom();
+    expect(Object.values(perKind).reduce((a, b) => a + b, 0)).toBe(injections.length);
+    for (const kind of RANDOM_FAULT_KINDS) expect(perKind[kind], kind).toBeGreaterThan(0);
+    const injected = proxy.injected();
+    expect(injected.throttle).toBe(perKind.throttle);
+    expect(injected.http5xx).toBe(perKind.http500 + perKind.http503);
+    expect(injected.dropConnections).toBe(perKind.reset);
+    expect(injected.timeout).toBe(perKind.timeout);
+    expect(injected.slow).toBe(perKind.slow);
+
+    // Same seed, same request order: the same faults.
+    const kindsOf = () => proxy.injections().map((i) => `${i.operation}:${i.random}`);
+    const firstKinds = kindsOf();
+    proxy.reset();
+    proxy.set({ random });
+    const second = await runCalls(45);
+    expect(kindsOf()).toEqual(firstKinds);
+    expect(second).toEqual(first);
+  });
+
+  it("probability bounds the share of faulty requests; match limits which requests are eligible", async () => {
+    await createFunction("rnd-fn");
+    await createRule("rnd-rule");
+    proxy.set({ random: { probability: 0.25, kinds: ["http500"], seed: 7, match: { service: "sqs" } } });
+    await runCalls(90);
+    const perKind = proxy.injectedRandom();
+    expect(proxy.injections().every((i) => i.service === "sqs")).toBe(true);
+    // 30 eligible SQS calls at 25%: a seeded draw, so this is an exact, repeatable figure within sane bounds.
+    expect(perKind.http500).toBeGreaterThan(2);
+    expect(perKind.http500).toBeLessThan(16);
+    proxy.set({ random: undefined });
+    const before = proxy.injections().length;
+    await runCalls(6);
+    expect(proxy.injections().length).toBe(before);
   });
 });

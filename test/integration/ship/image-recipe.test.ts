@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
 import { builtinModules } from "node:module";
@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { contextFiles, copyArgs, parseDockerfile, parseDockerignore } from "../../ship/dockerfile.js";
+import { flags, loadDeploy, type Obj } from "../../ship/kubernetes.js";
 import { createQueue, motoEndpoint, resetMoto } from "../../support/aws.js";
 import { manifest, manifestDir } from "../../support/cli.js";
 
@@ -174,6 +175,18 @@ describe("the image's entrypoint", () => {
     expect(version.stdout.trim()).toBe(pkg.version);
   });
 
+  it("`retryctl run` has every flag the Kubernetes Deployment passes it", async () => {
+    const deployment = (await loadDeploy()).find((d) => d.obj.kind === "Deployment")!.obj;
+    const container = (deployment.spec.template.spec.containers as Obj[]).find((c) => c.name === "retryctl")!;
+    const args = container.args as string[];
+    expect(args[0]).toBe("run");
+    const help = await retryctl("run", "--help");
+    expect(help.code).toBe(0);
+    for (const flag of flags(args).keys()) {
+      expect(help.stdout, `--${flag}`).toMatch(new RegExp(`^\\s+--${flag} `, "m"));
+    }
+  });
+
   it("`retryctl validate` accepts the bundled manifests and rejects a broken one", async () => {
     const ok = await retryctl("validate", join(ROOT, "manifests"));
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
@@ -217,5 +230,76 @@ describe("the image's entrypoint", () => {
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     const after = await retryctl("diff", dir, ...endpoint);
     expect(after.code, after.stdout + after.stderr).toBe(0);
+  });
+});
+
+/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("the image's default command", () => {
+  it("`retryctl run` serves the contract's endpoints and exits 0 on SIGTERM", async () => {
+    await resetMoto();
+    await createQueue("work");
+    await createQueue("work-dlq");
+    const dir = await manifestDir({
+      "queue.yaml": manifest("QueueRedrivePolicy", "work", {
+        queue: "work",
+        deadLetterQueue: "work-dlq",
+        maxReceiveCount: 5,
+      }),
+    });
+    // As the exec-form ENTRYPOINT does: node itself is the process that gets the signal.
+    const args = ["run", "--dir", dir, "--listen", "127.0.0.1:0", "--endpoint-url", motoEndpoint()];
+    const child = spawn("node", [join(app, "dist/cli/main.js"), ...args], {
+      cwd: tmpdir(),
+      env: { ...process.env, NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const logs = () =>
+      stdout
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { msg: string; listen?: string });
+    try {
+      const started = await waitFor("the controller to start", () =>
+        logs().find((l) => l.msg === "controller started"),
+      );
+      const base = `http://${started.listen}`;
+      await waitFor("/readyz to answer 200", async () =>
+        (await fetch(`${base}/readyz`)).ok ? true : undefined,
+      );
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/^retryctl_revision_info\{revision="sha256:[0-9a-f]+"\} 1$/m);
+      const status = (await (await fetch(`${base}/status`)).json()) as { resources: { status: string }[] };
+      expect(status.resources.map((r) => r.status)).toEqual(["Synced"]);
+
+      child.kill("SIGTERM");
+      expect(await exited, stderr).toBe(0);
+      expect(logs().at(-1)?.msg).toBe("controller stopped");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
   });
 });

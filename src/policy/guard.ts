@@ -1,0 +1,128 @@
+import { classifyAwsError, ResourceError } from "../aws/errors.js";
+import type { AnyKind, Scope } from "../kinds/kind.js";
+import { matchesAny } from "./match.js";
+import type { Allow, Policy } from "./policy.js";
+
+/** What the guard needs of a manifest: its kind, validated spec and resolved region. */
+export interface GuardTarget {
+  kind: AnyKind;
+  spec: Record<string, unknown>;
+  region: string;
+}
+
+export interface GuardOptions {
+  policy?: Policy | undefined;
+  /** The credentials' account (`sts:GetCallerIdentity`, memoised); asked only when a check needs it. */
+  callerAccount?: (() => Promise<string>) | undefined;
+}
+
+const NAME_DIMENSIONS = [
+  ["functions", "function"],
+  ["queues", "queue"],
+  ["rules", "rule"],
+] as const;
+
+function list(values: readonly string[]): string {
+  return `[${values.join(", ")}]`;
+}
+
+function denied(message: string): ResourceError {
+  return new ResourceError("DeniedByPolicy", `denied by policy: ${message}`, "terminal");
+}
+
+/**
+ * The blast-radius check the engine runs before it reads a resource: the
+ * allow-list of the policy and the manifest's `spec.account`. A refused
+ * resource gets a terminal error and no AWS call is made for it.
+ */
+export class Guard {
+  readonly #allow: Allow | undefined;
+  readonly #callerAccount: (() => Promise<string>) | undefined;
+
+  constructor(options: GuardOptions = {}) {
+    this.#allow = options.policy?.allow;
+    this.#callerAccount = options.callerAccount;
+  }
+
+  /** True when some check may need the caller's account (so a dry set of manifests makes no STS call). */
+  needsAccount(target: GuardTarget): boolean {
+    return this.#allow?.accounts !== undefined || typeof target.spec.account === "string";
+  }
+
+  /** Everything that can be decided without AWS: regions, names and the accounts the manifest names. */
+  offline(target: GuardTarget): ResourceError | undefined {
+    const allow = this.#allow;
+    if (!allow) return undefined;
+    const { kind, spec, region } = target;
+    if (allow.regions && !allow.regions.includes(region)) {
+      return denied(`region ${region} is not in allow.regions ${list(allow.regions)}`);
+    }
+    const restrictsNames = NAME_DIMENSIONS.some(([field]) => allow[field] !== undefined);
+    if (!kind.scope) {
+      return restrictsNames
+        ? denied(`${kind.kind} does not declare which functions, queues and rules it targets`)
+        : undefined;
+    }
+    const scope: Scope = kind.scope(spec, region);
+    for (const other of scope.regions ?? []) {
+      if (allow.regions && !allow.regions.includes(other)) {
+        return denied(
+          `an ARN in the spec names region ${other}, which is not in allow.regions ${list(allow.regions)}`,
+        );
+      }
+    }
+    for (const [field, noun] of NAME_DIMENSIONS) {
+      const patterns = allow[field];
+      if (!patterns) continue;
+      for (const name of scope[field] ?? []) {
+        if (!matchesAny(name, patterns)) {
+          return denied(`${noun} "${name}" does not match allow.${field} ${list(patterns)}`);
+        }
+      }
+    }
+    if (allow.accounts) {
+      const named = typeof spec.account === "string" ? [spec.account] : [];
+      for (const account of [...named, ...(scope.accounts ?? [])]) {
+        if (!allow.accounts.includes(account)) {
+          return denied(
+            `account ${account} named in the spec is not in allow.accounts ${list(allow.accounts)}`,
+          );
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** The full check: `offline`, then the credentials' account against `spec.account` and `allow.accounts`. */
+  async check(target: GuardTarget): Promise<ResourceError | undefined> {
+    const refused = this.offline(target);
+    if (refused || !this.needsAccount(target)) return refused;
+    if (!this.#callerAccount) {
+      return new ResourceError(
+        "AccountUnknown",
+        "the caller's AWS account is needed but cannot be learnt here",
+      );
+    }
+    let caller: string;
+    try {
+      caller = await this.#callerAccount();
+    } catch (err) {
+      return classifyAwsError(err);
+    }
+    const pinned = target.spec.account;
+    if (typeof pinned === "string" && pinned !== caller) {
+      return new ResourceError(
+        "AccountMismatch",
+        `spec.account is ${pinned}, but the credentials in use are of account ${caller}; not touching it`,
+        "terminal",
+      );
+    }
+    const accounts = this.#allow?.accounts;
+    if (accounts && !accounts.includes(caller)) {
+      return denied(
+        `account ${caller} (the credentials' account) is not in allow.accounts ${list(accounts)}`,
+      );
+    }
+    return undefined;
+  }
+}

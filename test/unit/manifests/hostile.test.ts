@@ -1,0 +1,259 @@
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadManifests } from "../../../src/manifests/load.js";
+import type { LoadResult } from "../../../src/manifests/manifest.js";
+import { MAX_FILE_BYTES } from "../../../src/manifests/read-file.js";
+import { brief, errorsIn } from "./helpers.js";
+import { outOfRangeCases } from "./hostile-cases.js";
+
+/**
+ * The hostile corpus: every kind of bad input sits in one folder next to good
+ * manifests. Each bad file gets its exact error (file, line, field, message),
+ * every good manifest still loads, and nothing throws or hangs. Small cases are
+ * committed in test/fixtures/hostile; big, binary and generated ones are written
+ * here into a temporary folder.
+ */
+const CORPUS = fileURLToPath(new URL("../../fixtures/hostile/", import.meta.url));
+const DEPTH = 10_000;
+const TOO_DEEP =
+  "YAML nested too deep: the parser ran out of stack (a manifest nests a few levels, not thousands); refusing the document";
+
+function good(name: string): string {
+  return [
+    "apiVersion: retryctl.dev/v1alpha1",
+    "kind: FunctionEventInvokeConfig",
+    "metadata:",
+    `  name: ${name}`,
+    "spec:",
+    `  functionName: ${name}`,
+    `  onFailure: arn:aws:sqs:us-east-1:123456789012:${name}-failed`,
+    "",
+  ].join("\n");
+}
+
+const BIG = `${good("big")}#${"x".repeat(2 * MAX_FILE_BYTES)}\n`;
+
+let root: string;
+let dir: string;
+let outside: string;
+let result: LoadResult;
+const cases = outOfRangeCases();
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "retryctl-hostile-"));
+  dir = join(root, "manifests");
+  outside = join(root, "outside");
+  await cp(CORPUS, dir, { recursive: true });
+  await mkdir(outside);
+  await writeFile(join(outside, "secret.yaml"), good("outside-secret"));
+
+  const deep = (open: string, close: string) => `${open.repeat(DEPTH)}${close.repeat(DEPTH)}`;
+  await writeFile(
+    join(dir, "deep-flow.yaml"),
+    `${good("before-deep")}---\nspec: ${deep("[", "]")}\n---\n${good("after-deep")}`,
+  );
+  await writeFile(join(dir, "deep-mapping.yaml"), `spec: ${"{a: ".repeat(DEPTH)}1${"}".repeat(DEPTH)}\n`);
+  await writeFile(join(dir, "deep-block.yaml"), `${"- ".repeat(DEPTH)}x\n`);
+  await writeFile(join(dir, "big.yaml"), BIG);
+  await writeFile(join(dir, "binary.yaml"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]));
+  const text = Buffer.from(good("latin1"));
+  await writeFile(join(dir, "latin1.yaml"), Buffer.concat([text, Buffer.from("# caf\xe9\n", "latin1")]));
+  await symlink(join(outside, "secret.yaml"), join(dir, "escape.yaml"));
+  await symlink(outside, join(dir, "escape-dir"));
+  await mkdir(join(dir, "ranges"));
+  for (const c of cases) await writeFile(join(dir, "ranges", c.file), c.yaml);
+
+  result = await loadManifests([dir], { defaultRegion: "us-east-1" });
+}, 60_000);
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("a hostile folder", () => {
+  it("still loads every good manifest, also those in the same file after a bad document", () => {
+    expect(result.manifests.map((m) => `${m.source.file}:${m.source.line} ${m.name}`).sort()).toEqual(
+      [
+        "alias-bomb.yaml:19 after-bomb",
+        "api-version.yaml:8 after-api-version",
+        "deep-flow.yaml:1 before-deep",
+        "deep-flow.yaml:11 after-deep",
+        "duplicate-key.yaml:11 after-duplicate",
+        "good.yaml:2 good-async",
+        "good.yaml:11 good-queue",
+        "unknown-kind.yaml:8 after-unknown-kind",
+        "wrong-region-arn.yaml:20 after-wrong-region",
+        "wrong-service-arn.yaml:19 after-wrong-service",
+      ].sort(),
+    );
+  });
+
+  it("never follows a symlink out of the folder (the manifest behind it is not loaded)", () => {
+    expect(result.manifests.some((m) => m.name === "outside-secret")).toBe(false);
+    expect(errorsIn(result, "escape.yaml").map(brief)).toEqual([
+      {
+        file: "escape.yaml",
+        line: 1,
+        path: "",
+        message: `symbolic link to "${join(outside, "secret.yaml")}" points outside the manifest directory; not followed`,
+      },
+    ]);
+    expect(errorsIn(result, "escape-dir").map(brief)).toEqual([
+      {
+        file: "escape-dir",
+        line: 1,
+        path: "",
+        message: `symbolic link to "${outside}" points outside the manifest directory; not followed`,
+      },
+    ]);
+  });
+});
+
+describe("each bad input gets its own clear error with file and line", () => {
+  const expected: Record<string, { line: number; path: string; message: string }[]> = {
+    "alias-bomb.yaml": [
+      {
+        line: 2,
+        path: "",
+        message: "YAML aliases expand too much (more than 100 references); refusing a possible alias bomb",
+      },
+    ],
+    "duplicate-key.yaml": [
+      {
+        line: 9,
+        path: "spec.maximumRetryAttempts",
+        message: 'duplicate key "maximumRetryAttempts" (first set on line 7); keys must be unique',
+      },
+    ],
+    "api-version.yaml": [
+      { line: 1, path: "apiVersion", message: 'must be retryctl.dev/v1alpha1, got "retryctl.dev/v1"' },
+    ],
+    "unknown-kind.yaml": [
+      {
+        line: 2,
+        path: "kind",
+        message:
+          'unknown kind "LambdaRetryPolicy"; known kinds: FunctionEventInvokeConfig, FunctionDeadLetterConfig, EventSourceMapping, QueueRedrivePolicy, EventTargetRetryPolicy',
+      },
+    ],
+    "wrong-service-arn.yaml": [
+      {
+        line: 8,
+        path: "spec.targetArn",
+        message:
+          'must be the ARN of an SQS queue or SNS topic, got "arn:aws:lambda:us-east-1:123456789012:function:elsewhere"',
+      },
+      {
+        line: 17,
+        path: "spec.deadLetterQueue",
+        message: 'must be the ARN of an SQS queue, got "arn:aws:sns:us-east-1:123456789012:topic"',
+      },
+    ],
+    "wrong-region-arn.yaml": [
+      {
+        line: 9,
+        path: "spec.targetArn",
+        message: "is in region eu-west-1, but the manifest's region is us-east-1",
+      },
+      {
+        line: 17,
+        path: "spec.eventSourceArn",
+        message:
+          "is in region eu-west-1, but the manifest's region is us-east-1 (the default: spec.region is not set)",
+      },
+    ],
+    "deep-flow.yaml": [{ line: 9, path: "", message: TOO_DEEP }],
+    "deep-mapping.yaml": [{ line: 1, path: "", message: TOO_DEEP }],
+    "deep-block.yaml": [{ line: 1, path: "", message: TOO_DEEP }],
+    "big.yaml": [
+      {
+        line: 1,
+        path: "",
+        message: `file is ${Buffer.byteLength(BIG)} bytes; manifest files are limited to 1048576 bytes (1 MiB)`,
+      },
+    ],
+    "binary.yaml": [
+      { line: 1, path: "", message: "binary file (it contains NUL bytes); manifests must be UTF-8 text" },
+    ],
+    "latin1.yaml": [{ line: 1, path: "", message: "not valid UTF-8 text; manifests must be UTF-8" }],
+  };
+
+  for (const [file, errors] of Object.entries(expected)) {
+    it(file, () => {
+      expect(errorsIn(result, file).map(brief)).toEqual(errors.map((e) => ({ file, ...e })));
+    });
+  }
+
+  it("two files managing one object: both reported, naming each other, neither loaded", () => {
+    expect([...errorsIn(result, "identity-a.yaml"), ...errorsIn(result, "identity-b.yaml")].map(brief)).toEqual([
+      {
+        file: "identity-a.yaml",
+        line: 2,
+        path: "",
+        message:
+          "FunctionEventInvokeConfig us-east-1/shared/$LATEST is also managed by shared-b (identity-b.yaml:1); neither is applied",
+      },
+      {
+        file: "identity-b.yaml",
+        line: 1,
+        path: "",
+        message:
+          "FunctionEventInvokeConfig us-east-1/shared/$LATEST is also managed by shared-a (identity-a.yaml:2); neither is applied",
+      },
+    ]);
+    expect(result.manifests.some((m) => m.name.startsWith("shared-"))).toBe(false);
+  });
+
+  it("has no error beyond the ones expected", () => {
+    const known = new Set([
+      ...Object.keys(expected),
+      "identity-a.yaml",
+      "identity-b.yaml",
+      "escape.yaml",
+      "escape-dir",
+      ...cases.map((c) => `ranges/${c.file}`),
+    ]);
+    expect(result.errors.filter((e) => !known.has(e.file)).map(brief)).toEqual([]);
+    expect(result.warnings.map((w) => `${w.file}: ${w.code}`)).toEqual([]);
+  });
+});
+
+describe("every field of every kind out of range or of the wrong type (from the schemas)", () => {
+  it("covers every numeric field below its minimum and above its maximum, and every field with a wrong type", () => {
+    const kinds = new Set(cases.map((c) => c.kind));
+    expect(kinds.size).toBe(5);
+    expect(cases.filter((c) => c.case === "below min").length).toBeGreaterThanOrEqual(12);
+  });
+
+  for (const c of cases) {
+    it(`${c.kind} spec.${c.field}: ${c.case}`, () => {
+      expect(errorsIn(result, `ranges/${c.file}`).map(brief)).toEqual([
+        { file: `ranges/${c.file}`, line: 6, path: `spec.${c.field}`, message: c.message },
+      ]);
+    });
+  }
+});
+
+describe("thousands of small files", () => {
+  it("loads 3,000 files, one manifest each, without an error", async () => {
+    const many = await mkdtemp(join(tmpdir(), "retryctl-many-"));
+    try {
+      for (let batch = 0; batch < 30; batch++) {
+        const sub = join(many, `team-${batch}`);
+        await mkdir(sub);
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) => writeFile(join(sub, `fn-${i}.yaml`), good(`fn-${batch}-${i}`))),
+        );
+      }
+      const loaded = await loadManifests([many], { defaultRegion: "us-east-1" });
+      expect(loaded.errors).toEqual([]);
+      expect(loaded.manifests).toHaveLength(3_000);
+      expect(new Set(loaded.manifests.map((m) => m.key)).size).toBe(3_000);
+    } finally {
+      await rm(many, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

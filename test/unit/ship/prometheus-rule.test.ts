@@ -1,0 +1,198 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { parseDuration } from "../../../src/cli/duration.js";
+import { createMetrics } from "../../../src/metrics/metrics.js";
+import { flags, loadDeploy, type Obj } from "../../ship/kubernetes.js";
+
+/**
+ * The optional PrometheusRule: its expressions pass `promtool check rules`,
+ * name only metrics retryctl exports, and fire when they should and not
+ * before (`promtool test rules` on synthetic series).
+ */
+const run = promisify(execFile);
+const docs = await loadDeploy();
+const rule = docs.find((d) => d.obj.kind === "PrometheusRule")!.obj;
+const deployment = docs.find((d) => d.obj.kind === "Deployment")!.obj;
+const groups = rule.spec.groups as Obj[];
+const rules = groups.flatMap((g) => g.rules as Obj[]);
+const byName = (alert: string) => rules.find((r) => r.alert === alert)!;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "retryctl-rules-"));
+  await writeFile(join(dir, "rules.yaml"), stringify({ groups }));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function promtool(...args: string[]): Promise<string> {
+  try {
+    const { stdout, stderr } = await run("promtool", args, { cwd: dir });
+    return stdout + stderr;
+  } catch (err) {
+    const e = err as { code?: string | number; stdout?: string; stderr?: string };
+    if (e.code === "ENOENT") throw new Error("promtool not found: apt-get install prometheus (.ci/run does)");
+    throw new Error(`promtool ${args.join(" ")} failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+  }
+}
+
+/** The alert's annotations as Prometheus renders them for `labels` (the rules use only `{{ $labels.x }}`). */
+function rendered(alert: string, labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, template] of Object.entries(byName(alert).annotations as Record<string, string>)) {
+    out[key] = template.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_, name: string) => labels[name] ?? "");
+    expect(out[key], `${alert} ${key}`).not.toContain("{{");
+  }
+  return out;
+}
+
+function firing(alert: string, ...series: Record<string, string>[]) {
+  const severity = byName(alert).labels.severity as string;
+  return series.map((labels) => ({
+    exp_labels: { ...labels, severity },
+    exp_annotations: rendered(alert, labels),
+  }));
+}
+
+const target = { instance: "retryctl:8080", job: "retryctl" };
+
+describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
+  it("passes `promtool check rules`", async () => {
+    const out = await promtool("check", "rules", "rules.yaml");
+    expect(out).toContain(`SUCCESS: ${rules.length} rules found`);
+  });
+
+  it("alerts on lasting drift, reconcile errors, resources in Error, bad manifests and a stale sync", () => {
+    expect(rules.map((r) => r.alert).sort()).toEqual([
+      "RetryctlDriftPersists",
+      "RetryctlManifestErrors",
+      "RetryctlReconcileErrors",
+      "RetryctlResourcesInError",
+      "RetryctlSyncStale",
+    ]);
+    expect(byName("RetryctlDriftPersists")).toMatchObject({ for: "30m" });
+    expect(byName("RetryctlDriftPersists").expr).toContain('retryctl_resources{status="Drifted"} > 0');
+    expect(byName("RetryctlReconcileErrors").expr).toContain(
+      'increase(retryctl_reconcile_total{result="error"}[15m]) > 0',
+    );
+  });
+
+  it("names only metrics retryctl exports", async () => {
+    const metrics = createMetrics();
+    metrics.collectDefaults();
+    const exported = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
+    const names = rules.flatMap((r) => [
+      ...(r.expr as string).matchAll(/\b([a-z_]+_[a-z_]+)(?=\s*[{)>\s])/g),
+    ]);
+    const used = new Set(names.map((m) => m[1]!));
+    expect([...used].sort()).toEqual([
+      "process_start_time_seconds",
+      "retryctl_last_sync_timestamp_seconds",
+      "retryctl_manifest_errors",
+      "retryctl_reconcile_total",
+      "retryctl_resources",
+    ]);
+    for (const name of used) expect(exported.has(name), name).toBe(true);
+  });
+
+  it("calls a sync stale after three of the Deployment's resync intervals", () => {
+    const container = (deployment.spec.template.spec.containers as Obj[]).find((c) => c.name === "retryctl")!;
+    const resyncSeconds = parseDuration(flags(container.args).get("resync-interval")!) / 1000;
+    const thresholds = [...(byName("RetryctlSyncStale").expr as string).matchAll(/> (\d+)/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(thresholds).toEqual([3 * resyncSeconds, 3 * resyncSeconds]);
+  });
+
+  it("fires each alert when its condition has lasted, and not for a blip", async () => {
+    const drifted = { ...target, kind: "EventSourceMapping", status: "Drifted" };
+    const repaired = { ...target, kind: "QueueRedrivePolicy", status: "Drifted" };
+    const failing = { ...target, kind: "FunctionEventInvokeConfig", result: "error" };
+    const blip = { ...target, kind: "EventTargetRetryPolicy", result: "error" };
+    const inError = { ...target, kind: "QueueRedrivePolicy", status: "Error" };
+    const stale = { instance: "stale:8080", job: "retryctl" };
+    const never = { instance: "never:8080", job: "retryctl" };
+    const restarted = { instance: "restarted:8080", job: "retryctl" };
+    const series = (name: string, labels: Record<string, string>, values: string) => ({
+      series: `${name}{${Object.entries(labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(",")}}`,
+      values,
+    });
+    const tests = {
+      rule_files: ["rules.yaml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            // Drifted from minute 1 on; another resource drifted for 5 minutes only.
+            series("retryctl_resources", drifted, "0 1x60"),
+            series("retryctl_resources", repaired, "1x5 0x55"),
+            // Errors every minute; one lone error at minute 1.
+            series("retryctl_reconcile_total", failing, "0 1+1x60"),
+            series("retryctl_reconcile_total", blip, "0 1x60"),
+            series("retryctl_resources", inError, "0 2x60"),
+            series("retryctl_manifest_errors", target, "0 1x60"),
+            // Full syncs at 1, 6, 11, 16 and 21 minutes, then none.
+            series("retryctl_last_sync_timestamp_seconds", stale, "0 60x4 360x4 660x4 960x4 1260x40"),
+            series("process_start_time_seconds", stale, "0x60"),
+            // Never synced since it started at 0; a process restarted at 30m and not yet synced.
+            series("retryctl_last_sync_timestamp_seconds", never, "0x60"),
+            series("process_start_time_seconds", never, "0x60"),
+            series("retryctl_last_sync_timestamp_seconds", restarted, "0x60"),
+            series("process_start_time_seconds", restarted, "1800x60"),
+          ],
+          alert_rule_test: [
+            { eval_time: "29m", alertname: "RetryctlDriftPersists", exp_alerts: [] },
+            {
+              eval_time: "32m",
+              alertname: "RetryctlDriftPersists",
+              exp_alerts: firing("RetryctlDriftPersists", drifted),
+            },
+            { eval_time: "14m", alertname: "RetryctlReconcileErrors", exp_alerts: [] },
+            {
+              eval_time: "20m",
+              alertname: "RetryctlReconcileErrors",
+              exp_alerts: firing("RetryctlReconcileErrors", failing),
+            },
+            { eval_time: "14m", alertname: "RetryctlResourcesInError", exp_alerts: [] },
+            {
+              eval_time: "17m",
+              alertname: "RetryctlResourcesInError",
+              exp_alerts: firing("RetryctlResourcesInError", inError),
+            },
+            { eval_time: "14m", alertname: "RetryctlManifestErrors", exp_alerts: [] },
+            {
+              eval_time: "17m",
+              alertname: "RetryctlManifestErrors",
+              exp_alerts: firing("RetryctlManifestErrors", target),
+            },
+            { eval_time: "14m", alertname: "RetryctlSyncStale", exp_alerts: [] },
+            {
+              eval_time: "17m",
+              alertname: "RetryctlSyncStale",
+              exp_alerts: firing("RetryctlSyncStale", never),
+            },
+            {
+              eval_time: "35m",
+              alertname: "RetryctlSyncStale",
+              exp_alerts: firing("RetryctlSyncStale", never),
+            },
+            {
+              eval_time: "37m",
+              alertname: "RetryctlSyncStale",
+              exp_alerts: firing("RetryctlSyncStale", never, stale),
+            },
+          ],
+        },
+      ],
+    };
+    await writeFile(join(dir, "tests.yaml"), stringify(tests));
+    expect(await promtool("test", "rules", "tests.yaml")).toContain("SUCCESS");
+  });
+});
