@@ -55,7 +55,9 @@ export async function loadPolicyFile(path: string): Promise<PolicyLoad> {
     errors: [{ file: path, line, path: fieldPath, message }],
   });
   const content = await readManifestFile(path);
-  if (!content.ok) return fail(1, "", `policy file: ${content.message}`);
+  if (!content.ok) {
+    return fail(1, "", content.vanished ? "policy file not found" : `policy file: ${content.message}`);
+  }
   let parsed: ReturnType<typeof parseManifestYaml>;
   try {
     parsed = parseManifestYaml(content.text);

@@ -119,7 +119,8 @@ export function outOfRangeCases(kinds: readonly AnyKind[] = KINDS): RangeCase[] 
         add("below min", min - 1, `must be between ${min} and ${max}, got ${min - 1}`);
         add("above max", max + 1, `must be between ${min} and ${max}, got ${max + 1}`);
       }
-      if (integer && min !== undefined) add("not an integer", min + 0.5, `must be an integer, got ${min + 0.5}`);
+      if (integer && min !== undefined)
+        add("not an integer", min + 0.5, `must be an integer, got ${min + 0.5}`);
       const wrong = wrongType(def, integer);
       if (wrong) add("wrong type", wrong.value, wrong.message);
     }

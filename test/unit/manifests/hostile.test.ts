@@ -1,40 +1,22 @@
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifests } from "../../../src/manifests/load.js";
 import type { LoadResult } from "../../../src/manifests/manifest.js";
-import { MAX_FILE_BYTES } from "../../../src/manifests/read-file.js";
 import { brief, errorsIn } from "./helpers.js";
 import { outOfRangeCases } from "./hostile-cases.js";
+import { BIG_FILE, goodManifest as good, hostileFiles, writeHostileCorpus } from "./hostile-corpus.js";
 
 /**
  * The hostile corpus: every kind of bad input sits in one folder next to good
  * manifests. Each bad file gets its exact error (file, line, field, message),
  * every good manifest still loads, and nothing throws or hangs. Small cases are
  * committed in test/fixtures/hostile; big, binary and generated ones are written
- * here into a temporary folder.
+ * at test time (hostile-corpus.ts).
  */
-const CORPUS = fileURLToPath(new URL("../../fixtures/hostile/", import.meta.url));
-const DEPTH = 10_000;
 const TOO_DEEP =
   "YAML nested too deep: the parser ran out of stack (a manifest nests a few levels, not thousands); refusing the document";
-
-function good(name: string): string {
-  return [
-    "apiVersion: retryctl.dev/v1alpha1",
-    "kind: FunctionEventInvokeConfig",
-    "metadata:",
-    `  name: ${name}`,
-    "spec:",
-    `  functionName: ${name}`,
-    `  onFailure: arn:aws:sqs:us-east-1:123456789012:${name}-failed`,
-    "",
-  ].join("\n");
-}
-
-const BIG = `${good("big")}#${"x".repeat(2 * MAX_FILE_BYTES)}\n`;
 
 let root: string;
 let dir: string;
@@ -44,29 +26,10 @@ const cases = outOfRangeCases();
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "retryctl-hostile-"));
-  dir = join(root, "manifests");
-  outside = join(root, "outside");
-  await cp(CORPUS, dir, { recursive: true });
-  await mkdir(outside);
-  await writeFile(join(outside, "secret.yaml"), good("outside-secret"));
-
-  const deep = (open: string, close: string) => `${open.repeat(DEPTH)}${close.repeat(DEPTH)}`;
-  await writeFile(
-    join(dir, "deep-flow.yaml"),
-    `${good("before-deep")}---\nspec: ${deep("[", "]")}\n---\n${good("after-deep")}`,
-  );
-  await writeFile(join(dir, "deep-mapping.yaml"), `spec: ${"{a: ".repeat(DEPTH)}1${"}".repeat(DEPTH)}\n`);
-  await writeFile(join(dir, "deep-block.yaml"), `${"- ".repeat(DEPTH)}x\n`);
-  await writeFile(join(dir, "big.yaml"), BIG);
-  await writeFile(join(dir, "binary.yaml"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]));
-  const text = Buffer.from(good("latin1"));
-  await writeFile(join(dir, "latin1.yaml"), Buffer.concat([text, Buffer.from("# caf\xe9\n", "latin1")]));
-  await symlink(join(outside, "secret.yaml"), join(dir, "escape.yaml"));
-  await symlink(outside, join(dir, "escape-dir"));
-  await mkdir(join(dir, "ranges"));
-  for (const c of cases) await writeFile(join(dir, "ranges", c.file), c.yaml);
-
+  const corpus = await writeHostileCorpus(root);
+  ({ dir, outside } = corpus);
   result = await loadManifests([dir], { defaultRegion: "us-east-1" });
+  expect([...new Set(result.errors.map((e) => e.file))].sort()).toEqual(hostileFiles(corpus));
 }, 60_000);
 
 afterAll(async () => {
@@ -172,7 +135,7 @@ describe("each bad input gets its own clear error with file and line", () => {
       {
         line: 1,
         path: "",
-        message: `file is ${Buffer.byteLength(BIG)} bytes; manifest files are limited to 1048576 bytes (1 MiB)`,
+        message: `file is ${Buffer.byteLength(BIG_FILE)} bytes; manifest files are limited to 1048576 bytes (1 MiB)`,
       },
     ],
     "binary.yaml": [
@@ -188,7 +151,9 @@ describe("each bad input gets its own clear error with file and line", () => {
   }
 
   it("two files managing one object: both reported, naming each other, neither loaded", () => {
-    expect([...errorsIn(result, "identity-a.yaml"), ...errorsIn(result, "identity-b.yaml")].map(brief)).toEqual([
+    expect(
+      [...errorsIn(result, "identity-a.yaml"), ...errorsIn(result, "identity-b.yaml")].map(brief),
+    ).toEqual([
       {
         file: "identity-a.yaml",
         line: 2,
@@ -245,7 +210,9 @@ describe("thousands of small files", () => {
         const sub = join(many, `team-${batch}`);
         await mkdir(sub);
         await Promise.all(
-          Array.from({ length: 100 }, (_, i) => writeFile(join(sub, `fn-${i}.yaml`), good(`fn-${batch}-${i}`))),
+          Array.from({ length: 100 }, (_, i) =>
+            writeFile(join(sub, `fn-${i}.yaml`), good(`fn-${batch}-${i}`)),
+          ),
         );
       }
       const loaded = await loadManifests([many], { defaultRegion: "us-east-1" });

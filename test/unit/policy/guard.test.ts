@@ -1,0 +1,182 @@
+import { describe, expect, it, vi } from "vitest";
+import { ResourceError } from "../../../src/aws/errors.js";
+import type { AnyKind } from "../../../src/kinds/kind.js";
+import { findKind } from "../../../src/kinds/registry.js";
+import { Guard, type GuardTarget } from "../../../src/policy/guard.js";
+import type { Allow, Policy } from "../../../src/policy/policy.js";
+
+const ACCOUNT = "123456789012";
+const OTHER = "210987654321";
+
+function policy(allow: Allow): Policy {
+  return { apiVersion: "retryctl.dev/v1alpha1", kind: "Policy", allow };
+}
+
+function target(kind: string, spec: Record<string, unknown>, region = "us-east-1"): GuardTarget {
+  const k = findKind(kind) as AnyKind;
+  return { kind: k, spec: k.specSchema.parse(spec) as Record<string, unknown>, region };
+}
+
+const asyncConfig = (functionName: string, onFailure = `arn:aws:sqs:us-east-1:${ACCOUNT}:orders-failed`) =>
+  target("FunctionEventInvokeConfig", { functionName, onFailure });
+
+async function outcome(guard: Guard, t: GuardTarget) {
+  const refused = await guard.check(t);
+  return refused ? { code: refused.code, message: refused.message, retry: refused.retry } : undefined;
+}
+
+const ORDERS: Allow = {
+  accounts: [ACCOUNT],
+  regions: ["us-east-1", "eu-west-1"],
+  functions: ["orders-*"],
+  queues: ["orders-*"],
+  rules: ["order-*"],
+};
+
+describe("Guard without a policy", () => {
+  it("allows everything and never asks for the account unless a manifest pins one", async () => {
+    const caller = vi.fn(async () => ACCOUNT);
+    const guard = new Guard({ callerAccount: caller });
+    expect(await outcome(guard, asyncConfig("anything"))).toBeUndefined();
+    expect(caller).not.toHaveBeenCalled();
+  });
+});
+
+describe("Guard with an allow-list", () => {
+  const caller = vi.fn(async () => ACCOUNT);
+  const guard = new Guard({ policy: policy(ORDERS), callerAccount: caller });
+
+  it("allows a manifest whose every target is inside it", async () => {
+    expect(await outcome(guard, asyncConfig("orders-processor"))).toBeUndefined();
+  });
+
+  it("refuses a region outside allow.regions, naming the rule", async () => {
+    const t = target(
+      "FunctionDeadLetterConfig",
+      { functionName: "orders-a", targetArn: `arn:aws:sqs:ap-south-1:${ACCOUNT}:orders-dlq` },
+      "ap-south-1",
+    );
+    expect(await outcome(guard, t)).toEqual({
+      code: "DeniedByPolicy",
+      message: "denied by policy: region ap-south-1 is not in allow.regions [us-east-1, eu-west-1]",
+      retry: "terminal",
+    });
+  });
+
+  it("refuses a function name outside allow.functions", async () => {
+    expect(await outcome(guard, asyncConfig("payments-processor"))).toEqual({
+      code: "DeniedByPolicy",
+      message: 'denied by policy: function "payments-processor" does not match allow.functions [orders-*]',
+      retry: "terminal",
+    });
+  });
+
+  it("refuses a referenced queue (a destination or dead-letter queue) outside allow.queues", async () => {
+    const t = asyncConfig("orders-processor", `arn:aws:sqs:us-east-1:${ACCOUNT}:exfiltrate`);
+    expect((await outcome(guard, t))?.message).toBe(
+      'denied by policy: queue "exfiltrate" does not match allow.queues [orders-*]',
+    );
+    const redrive = target("QueueRedrivePolicy", {
+      queue: "orders-in",
+      deadLetterQueue: "billing-dlq",
+      maxReceiveCount: 5,
+    });
+    expect((await outcome(guard, redrive))?.message).toBe(
+      'denied by policy: queue "billing-dlq" does not match allow.queues [orders-*]',
+    );
+  });
+
+  it("refuses a rule outside allow.rules", async () => {
+    const t = target("EventTargetRetryPolicy", {
+      rule: "billing-closed",
+      targetId: "t1",
+      deadLetterQueue: `arn:aws:sqs:us-east-1:${ACCOUNT}:orders-events-dlq`,
+    });
+    expect((await outcome(guard, t))?.message).toBe(
+      'denied by policy: rule "billing-closed" does not match allow.rules [order-*]',
+    );
+  });
+
+  it("refuses an ARN of another account or an unlisted region, and a spec.account outside allow.accounts", async () => {
+    const foreign = asyncConfig("orders-a", `arn:aws:sqs:us-east-1:${OTHER}:orders-failed`);
+    expect((await outcome(guard, foreign))?.message).toBe(
+      `denied by policy: account ${OTHER} named in the spec is not in allow.accounts [${ACCOUNT}]`,
+    );
+    const pinned = target("QueueRedrivePolicy", { queue: "orders-in", account: OTHER });
+    expect((await outcome(guard, pinned))?.message).toBe(
+      `denied by policy: account ${OTHER} named in the spec is not in allow.accounts [${ACCOUNT}]`,
+    );
+    const crossRegion = target("FunctionEventInvokeConfig", {
+      functionName: "orders-a",
+      onFailure: `arn:aws:sns:ap-south-1:${ACCOUNT}:alerts`,
+    });
+    expect((await outcome(guard, crossRegion))?.message).toBe(
+      "denied by policy: an ARN in the spec names region ap-south-1, which is not in allow.regions [us-east-1, eu-west-1]",
+    );
+  });
+
+  it("decides names offline, without asking for the account", () => {
+    const offlineOnly = new Guard({ policy: policy(ORDERS) });
+    expect(offlineOnly.offline(asyncConfig("payments-a"))?.code).toBe("DeniedByPolicy");
+    expect(offlineOnly.offline(asyncConfig("orders-a"))).toBeUndefined();
+  });
+
+  it("refuses every resource when the credentials' account is not allowed", async () => {
+    const elsewhere = new Guard({
+      policy: policy({ accounts: [OTHER] }),
+      callerAccount: async () => ACCOUNT,
+    });
+    expect(await outcome(elsewhere, target("QueueRedrivePolicy", { queue: "orders-in" }))).toEqual({
+      code: "DeniedByPolicy",
+      message: `denied by policy: account ${ACCOUNT} (the credentials' account) is not in allow.accounts [${OTHER}]`,
+      retry: "terminal",
+    });
+  });
+
+  it("treats an empty list as allowing nothing in that dimension", async () => {
+    const none = new Guard({ policy: policy({ queues: [] }) });
+    expect((await outcome(none, asyncConfig("orders-a")))?.message).toBe(
+      'denied by policy: queue "orders-failed" does not match allow.queues []',
+    );
+  });
+
+  it("refuses a kind that does not declare its scope when names are restricted, and only then", async () => {
+    const { scope: _scope, ...rest } = findKind("FunctionEventInvokeConfig") as AnyKind;
+    const blind = { ...rest } as AnyKind;
+    const t = { ...asyncConfig("orders-a"), kind: blind };
+    expect((await outcome(guard, t))?.message).toBe(
+      "denied by policy: FunctionEventInvokeConfig does not declare which functions, queues and rules it targets",
+    );
+    const regionsOnly = new Guard({ policy: policy({ regions: ["us-east-1"] }) });
+    expect(await outcome(regionsOnly, t)).toBeUndefined();
+  });
+});
+
+describe("spec.account", () => {
+  it("is refused with AccountMismatch when the credentials belong to another account", async () => {
+    const guard = new Guard({ callerAccount: async () => ACCOUNT });
+    const t = target("QueueRedrivePolicy", { queue: "orders-in", account: OTHER });
+    expect(await outcome(guard, t)).toEqual({
+      code: "AccountMismatch",
+      message: `spec.account is ${OTHER}, but the credentials in use are of account ${ACCOUNT}; not touching it`,
+      retry: "terminal",
+    });
+    expect(
+      await outcome(guard, target("QueueRedrivePolicy", { queue: "orders-in", account: ACCOUNT })),
+    ).toBeUndefined();
+  });
+
+  it("passes on the failure to learn the account, with its retry class", async () => {
+    const guard = new Guard({
+      callerAccount: async () => {
+        throw new ResourceError("NetworkError", "learning the caller's account: ECONNRESET", "transient");
+      },
+    });
+    const t = target("QueueRedrivePolicy", { queue: "orders-in", account: ACCOUNT });
+    expect(await outcome(guard, t)).toEqual({
+      code: "NetworkError",
+      message: "learning the caller's account: ECONNRESET",
+      retry: "transient",
+    });
+  });
+});
