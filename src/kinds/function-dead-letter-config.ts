@@ -89,6 +89,21 @@ async function readOne(
   }
 }
 
+/** The UpdateFunctionConfiguration input that sets (or clears) only the DLQ. */
+export function deadLetterUpdateInput(
+  spec: FunctionDeadLetterConfigSpec,
+  actual: DeadLetterState,
+): UpdateFunctionConfigurationCommandInput {
+  const input: UpdateFunctionConfigurationCommandInput = {
+    FunctionName: bareName(spec),
+    // Only DeadLetterConfig is sent, so no other setting of the function is touched; "" clears it.
+    DeadLetterConfig: { TargetArn: spec.targetArn ?? "" },
+  };
+  // A change made since the read fails with PreconditionFailed (transient): the engine re-reads and tries again.
+  if (actual.revisionId) input.RevisionId = actual.revisionId;
+  return input;
+}
+
 export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLetterState> = {
   kind: "FunctionDeadLetterConfig",
   specSchema: functionDeadLetterConfigSpecSchema,
@@ -143,15 +158,10 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
         "waiting",
       );
     }
-    const input: UpdateFunctionConfigurationCommandInput = {
-      FunctionName: name,
-      // Only DeadLetterConfig is sent, so no other setting of the function is touched; "" clears it.
-      DeadLetterConfig: { TargetArn: resource.spec.targetArn ?? "" },
-    };
-    // A change made since the read fails with PreconditionFailed (transient): the engine re-reads and tries again.
-    if (actual.revisionId) input.RevisionId = actual.revisionId;
     try {
-      await ctx.aws.lambda(resource.region).send(new UpdateFunctionConfigurationCommand(input));
+      await ctx.aws
+        .lambda(resource.region)
+        .send(new UpdateFunctionConfigurationCommand(deadLetterUpdateInput(resource.spec, actual)));
     } catch (err) {
       throw isNotFound(err)
         ? notFound(name, resource.region, err)

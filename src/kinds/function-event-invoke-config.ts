@@ -1,5 +1,6 @@
 import {
   DeleteFunctionEventInvokeConfigCommand,
+  type DeleteFunctionEventInvokeConfigCommandInput,
   type FunctionEventInvokeConfig,
   GetFunctionCommand,
   type LambdaClient,
@@ -272,6 +273,30 @@ function isEmpty(state: InvokeConfigState): boolean {
   return MANAGED.every((f) => state[f] === undefined);
 }
 
+/** The one write that makes AWS match: a whole-object Put, a Delete when nothing is left to set, or none. */
+export type InvokeConfigWrite =
+  | { put: PutFunctionEventInvokeConfigCommandInput }
+  | { delete: DeleteFunctionEventInvokeConfigCommandInput }
+  | undefined;
+
+export function invokeConfigWrite(
+  spec: FunctionEventInvokeConfigSpec,
+  actual: InvokeConfigState,
+  changes: FieldChange[],
+): InvokeConfigWrite {
+  const name = bareName(spec);
+  const qualifier = qualifierOf(spec);
+  const next = mergeChanges(spec, actual, changes);
+  if (!isEmpty(next)) return { put: putInput(name, qualifier, next) };
+  // Every setting back to its default is the same as no config; Lambda may reject a Put that sets nothing.
+  if (actual.exists) {
+    return {
+      delete: qualifier === LATEST ? { FunctionName: name } : { FunctionName: name, Qualifier: qualifier },
+    };
+  }
+  return undefined;
+}
+
 export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, InvokeConfigState> = {
   kind: "FunctionEventInvokeConfig",
   specSchema: functionEventInvokeConfigSpecSchema,
@@ -335,22 +360,14 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
   async apply(ctx, resource, actual, changes) {
     const name = bareName(resource.spec);
     const qualifier = qualifierOf(resource.spec);
-    const next = mergeChanges(resource.spec, actual, changes);
+    const write = invokeConfigWrite(resource.spec, actual, changes);
     const client = ctx.aws.lambda(resource.region);
     try {
-      if (!isEmpty(next)) {
-        await client.send(new PutFunctionEventInvokeConfigCommand(putInput(name, qualifier, next)));
-      } else if (actual.exists) {
-        // Every setting back to its default is the same as no config; Lambda may reject a Put that sets nothing.
-        await client.send(
-          new DeleteFunctionEventInvokeConfigCommand(
-            qualifier === LATEST ? { FunctionName: name } : { FunctionName: name, Qualifier: qualifier },
-          ),
-        );
-      }
+      if (write && "put" in write) await client.send(new PutFunctionEventInvokeConfigCommand(write.put));
+      else if (write) await client.send(new DeleteFunctionEventInvokeConfigCommand(write.delete));
     } catch (err) {
       if (!isNotFound(err)) throw classifyAwsError(err, `event invoke config of ${name}:${qualifier}`);
-      if (isEmpty(next)) return; // deleted meanwhile: already what the manifest asks for
+      if (!(write && "put" in write)) return; // deleted meanwhile: already what the manifest asks for
       throw qualifier === LATEST
         ? new ResourceError(
             "FunctionNotFound",

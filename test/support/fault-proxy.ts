@@ -354,7 +354,8 @@ export class FaultProxy {
       await sleep(action.delayMs);
       action = undefined;
     }
-    action ??= this.#pickStateful(call, body, at);
+    // After any delay: the quota bucket and busy windows are about when the request reaches "AWS".
+    action ??= this.#pickStateful(call, body, Date.now());
 
     if (action) this.#inject(record, action, call, at);
     if (action && "drop" in action) {
@@ -367,6 +368,7 @@ export class FaultProxy {
       return;
     }
     if (action && "respond" in action) {
+      if (res.destroyed) return;
       record.status = action.respond.status;
       send(res, action.respond);
       return;
@@ -647,6 +649,8 @@ function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
     stream.on("data", (c: Buffer) => chunks.push(c));
     stream.on("end", () => resolve(Buffer.concat(chunks)));
     stream.on("error", reject);
+    // A client that dies mid-request (SIGKILL) closes without an end: nothing to forward.
+    stream.on("close", () => reject(new Error("connection closed before the request was complete")));
   });
 }
 

@@ -112,6 +112,38 @@ describe("fault proxy: identification and counting", () => {
     });
   });
 
+  it("records the object each call addresses; idle() waits for requests still being handled", async () => {
+    const fnArn = await createFunction("res-fn");
+    const queue = await createQueue("res-q");
+    await createRule("res-rule");
+    const uuid = await createMapping("res-fn", queue.arn);
+    await via().lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "res-fn" }));
+    await via().lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: fnArn, MaximumRetryAttempts: 1 }),
+    );
+    await via().lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 3 }));
+    await via().sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["All"] }));
+    await via().events.send(
+      new PutTargetsCommand({ Rule: "res-rule", Targets: [{ Id: "t1", Arn: queue.arn }] }),
+    );
+    await via().events.send(new ListTargetsByRuleCommand({ Rule: "res-rule" }));
+    expect(proxy.requests().map((r) => r.resource)).toEqual([
+      "function:res-fn",
+      "function:res-fn",
+      `esm:${uuid}`,
+      "queue:res-q",
+      "rule:default/res-rule/t1",
+      "rule:default/res-rule",
+    ]);
+
+    proxy.set({ slow: [{ minMs: 300, maxMs: 300 }] });
+    const pending = via().sqs.send(new ListQueuesCommand({}));
+    await expect.poll(() => proxy.inflight, { interval: 5 }).toBe(1);
+    await proxy.idle();
+    expect(proxy.inflight).toBe(0);
+    await pending;
+  });
+
   it("maxInWindow reports the busiest span", async () => {
     await createFunction("rate-fn");
     for (let i = 0; i < 4; i++)

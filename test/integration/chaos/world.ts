@@ -2,7 +2,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ListTargetsByRuleCommand, PutTargetsCommand, type Target } from "@aws-sdk/client-eventbridge";
 import {
-  DeleteFunctionEventInvokeConfigCommand,
   type EventSourceMappingConfiguration,
   GetFunctionConfigurationCommand,
   GetFunctionEventInvokeConfigCommand,
@@ -379,14 +378,14 @@ export async function driftOne(world: World, random: () => number, endpoint: str
   const flip = random() < 0.5;
   switch (r.kind) {
     case "FunctionEventInvokeConfig":
-      if (flip) await lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: r.fn }));
-      else
-        await lambda.send(
-          new PutFunctionEventInvokeConfigCommand({
-            FunctionName: r.fn,
-            MaximumRetryAttempts: ((r.spec.maximumRetryAttempts as number) + 1) % 3,
-          }),
-        );
+      // Put replaces the whole config: the flip side loses onFailure and the retry setting too.
+      await lambda.send(
+        new PutFunctionEventInvokeConfigCommand(
+          flip
+            ? { FunctionName: r.fn, MaximumEventAgeInSeconds: 120 }
+            : { FunctionName: r.fn, MaximumRetryAttempts: ((r.spec.maximumRetryAttempts as number) + 1) % 3 },
+        ),
+      );
       break;
     case "FunctionDeadLetterConfig":
       await lambda.send(
@@ -476,9 +475,15 @@ export async function compareWorld(world: World, endpoint: string): Promise<Mism
             if (err.name === "ResourceNotFoundException") return undefined;
             throw err;
           });
-        check(r, "maximumRetryAttempts", c?.MaximumRetryAttempts ?? null, s.maximumRetryAttempts);
-        check(r, "maximumEventAgeInSeconds", c?.MaximumEventAgeInSeconds ?? null, s.maximumEventAgeInSeconds);
-        check(r, "onFailure", c?.DestinationConfig?.OnFailure?.Destination ?? null, s.onFailure);
+        // A setting AWS leaves out is its documented default (aws-reference §1.2).
+        check(r, "maximumRetryAttempts", c?.MaximumRetryAttempts ?? 2, s.maximumRetryAttempts);
+        check(
+          r,
+          "maximumEventAgeInSeconds",
+          c?.MaximumEventAgeInSeconds ?? 21600,
+          s.maximumEventAgeInSeconds,
+        );
+        check(r, "onFailure", c?.DestinationConfig?.OnFailure?.Destination || null, s.onFailure);
         return;
       }
       case "FunctionDeadLetterConfig": {
@@ -541,11 +546,12 @@ export async function compareWorld(world: World, endpoint: string): Promise<Mism
           out.push({ kind: r.kind, name: r.name, field: "(target)", actual: null, desired: r.id });
           return;
         }
-        check(r, "maximumRetryAttempts", t.RetryPolicy?.MaximumRetryAttempts ?? null, s.maximumRetryAttempts);
+        // EventBridge's defaults when RetryPolicy leaves a member out (aws-reference §5).
+        check(r, "maximumRetryAttempts", t.RetryPolicy?.MaximumRetryAttempts ?? 185, s.maximumRetryAttempts);
         check(
           r,
           "maximumEventAgeInSeconds",
-          t.RetryPolicy?.MaximumEventAgeInSeconds ?? null,
+          t.RetryPolicy?.MaximumEventAgeInSeconds ?? 86400,
           s.maximumEventAgeInSeconds,
         );
         check(r, "deadLetterQueue", t.DeadLetterConfig?.Arn ?? null, s.deadLetterQueue);
