@@ -6,7 +6,7 @@ import { TEST_REGION } from "../test/support/aws.js";
 import type { FaultProxy } from "../test/support/fault-proxy.js";
 import { type ManifestFile, toYaml } from "./manifests.js";
 import { type CallCounts, countCalls } from "./measure.js";
-import { percentile, median } from "./stats.js";
+import { median, percentile } from "./stats.js";
 
 export interface CommitLatencyOptions {
   /** The manifest tree the controller watches (already in sync with AWS). */

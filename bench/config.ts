@@ -14,6 +14,8 @@ export interface BenchConfig {
   commitGapMs: number;
   /** Part 5. */
   loadManifests: number;
+  /** Fresh processes that each load the tree (medians are reported), and loads per process. */
+  loadProcesses: number;
   loadRepeats: number;
   controllerSeconds: number;
 }
@@ -41,7 +43,8 @@ export const FULL: BenchConfig = {
   debounceMs: 500,
   commitGapMs: 1_500,
   loadManifests: 5_000,
-  loadRepeats: 6,
+  loadProcesses: 5,
+  loadRepeats: 4,
   controllerSeconds: 30,
 };
 
@@ -67,7 +70,8 @@ export const QUICK: BenchConfig = {
   debounceMs: 500,
   commitGapMs: 1_000,
   loadManifests: 5_000,
-  loadRepeats: 4,
+  loadProcesses: 3,
+  loadRepeats: 3,
   controllerSeconds: 15,
 };
 
@@ -84,3 +88,6 @@ export const LOAD_SIZES: Sizes = {
   targetsPerRule: 2,
   consumersPerStream: 3,
 };
+
+/** Node flag of the second controller-memory measurement: a small young generation (V8's default grows with RAM). */
+export const TUNED_FLAG = "--max-semi-space-size=4";

@@ -10,7 +10,8 @@ import { procMemory } from "./proc-memory.js";
  * Usage: node controller-child.js <dir> <endpoint> <seconds> <result.json>
  */
 const [dir, endpoint, secondsArg, out] = process.argv.slice(2);
-if (!dir || !endpoint || !out) throw new Error("usage: controller-child <dir> <endpoint> <seconds> <result.json>");
+if (!dir || !endpoint || !out)
+  throw new Error("usage: controller-child <dir> <endpoint> <seconds> <result.json>");
 const seconds = Number(secondsArg ?? 20);
 
 let loadedAt: number | undefined;

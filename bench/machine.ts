@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { availableParallelism, cpus, freemem, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "../test/support/moto-server.js";
 

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { loadManifests } from "../src/manifests/load.js";
@@ -10,13 +11,23 @@ import { REPO_ROOT, startMoto } from "../test/support/moto-server.js";
 import { type CliBaselineResult, runBaselineCli } from "./baseline-cli.js";
 import { type BaselineResult, runBaselineSdk } from "./baseline-sdk.js";
 import { measureCommitLatency } from "./commit-latency.js";
-import { type BenchConfig, FULL, LOAD_SIZES, QUICK } from "./config.js";
+import { type BenchConfig, FULL, LOAD_SIZES, QUICK, TUNED_FLAG } from "./config.js";
 import { machineInfo } from "./machine.js";
 import { scenarioManifests, writeManifests } from "./manifests.js";
 import { measureReconcile, type ReconcileMeasure, retryctlClients } from "./measure.js";
 import { floorsFor, summarise } from "./report.js";
 import { buildScenario, manifestCounts, type Scenario } from "./scenario.js";
 import { driftAll, seedScenario } from "./seed.js";
+import { median } from "./stats.js";
+
+interface LoadChildResult {
+  manifests: number;
+  errors: number;
+  firstMs: number;
+  warmMedianMs: number;
+  rssBeforeKiB: number;
+  vmHwmKiB: number;
+}
 
 const run = promisify(execFile);
 const QUOTA = { lambdaQuota: { rps: 15 } };
@@ -64,7 +75,9 @@ async function repetition(
   const step = async (label: string, fn: () => Promise<ReconcileMeasure>) => {
     const m = await fn();
     const errors = Object.keys(m.errors).length > 0 ? ` errors ${JSON.stringify(m.errors)}` : "";
-    log(`  rep ${i + 1}: ${label}: ${secs(m.ms)}, ${m.calls.total} calls (${m.calls.writes} writes)${errors}`);
+    log(
+      `  rep ${i + 1}: ${label}: ${secs(m.ms)}, ${m.calls.total} calls (${m.calls.writes} writes)${errors}`,
+    );
     return m;
   };
 
@@ -81,13 +94,17 @@ async function repetition(
   proxy.set(QUOTA);
   const quota = retryctlClients(proxy.endpoint);
   const coldQuota = await step("3 cold apply, 15/s quota", () => measureReconcile(manifests, quota, proxy));
-  const noopSweepQuota = await step("3 no-op sweep, 15/s quota", () => measureReconcile(manifests, quota, proxy));
+  const noopSweepQuota = await step("3 no-op sweep, 15/s quota", () =>
+    measureReconcile(manifests, quota, proxy),
+  );
   proxy.set({ lambdaQuota: undefined });
   quota.aws.destroy();
 
   await drift();
   const unlimited = retryctlClients(proxy.endpoint, UNLIMITED);
-  const coldUnlimited = await step("cold apply, limiter lifted", () => measureReconcile(manifests, unlimited, proxy));
+  const coldUnlimited = await step("cold apply, limiter lifted", () =>
+    measureReconcile(manifests, unlimited, proxy),
+  );
   const noopSweepUnlimited = await step("no-op sweep, limiter lifted", () =>
     measureReconcile(manifests, unlimited, proxy),
   );
@@ -123,8 +140,13 @@ async function repetition(
   };
 }
 
-async function child(script: string, args: string[], out: string): Promise<unknown> {
-  await run(process.execPath, ["--expose-gc", join(import.meta.dirname, script), ...args, out], {
+async function child(
+  script: string,
+  args: string[],
+  out: string,
+  nodeFlags: string[] = [],
+): Promise<unknown> {
+  await run(process.execPath, [...nodeFlags, join(import.meta.dirname, script), ...args, out], {
     maxBuffer: 16 * 1024 * 1024,
   });
   return JSON.parse(await readFile(out, "utf8"));
@@ -141,7 +163,9 @@ async function main(): Promise<void> {
   await mkdir(work, { recursive: true });
 
   const machineBefore = await machineInfo();
-  log(`${config.name}: ${machineBefore.nproc} cores, load ${machineBefore.loadAverage.join(" ")}, node ${machineBefore.node}, moto ${machineBefore.moto}`);
+  log(
+    `${config.name}: ${machineBefore.nproc} cores, load ${machineBefore.loadAverage.join(" ")}, node ${machineBefore.node}, moto ${machineBefore.moto}`,
+  );
   const moto = await startMoto({ logFile: join(work, "moto.log") });
   const proxy = await startFaultProxy(moto.endpoint);
   const result: Record<string, unknown> = { config, machine: machineBefore };
@@ -154,11 +178,15 @@ async function main(): Promise<void> {
     let t = performance.now();
     const uuids = await seedScenario(s, moto.endpoint);
     log(`seeded in ${secs(performance.now() - t)}`);
-    const dir = join(work, "manifests");
+    // Outside the repository: a tree inside a git checkout would take the checkout's commit as its revision.
+    const trees = join(tmpdir(), `retryctl-bench-${out}`);
+    await rm(trees, { recursive: true, force: true });
+    const dir = join(trees, "manifests");
     const files = scenarioManifests(s);
     await writeManifests(dir, files);
     const load = await loadManifests([dir], { defaultRegion: "us-east-1" });
-    if (load.errors.length > 0) throw new Error(`bench manifests invalid: ${JSON.stringify(load.errors.slice(0, 3))}`);
+    if (load.errors.length > 0)
+      throw new Error(`bench manifests invalid: ${JSON.stringify(load.errors.slice(0, 3))}`);
     result.scenario = {
       resources: total,
       counts,
@@ -187,14 +215,15 @@ async function main(): Promise<void> {
       await measureReconcile(load.manifests, clients, proxy);
       const check = await measureReconcile(load.manifests, clients, proxy);
       clients.aws.destroy();
-      if ((check.actions.none ?? 0) !== load.manifests.length) throw new Error("state not in sync before part 4");
+      if ((check.actions.none ?? 0) !== load.manifests.length)
+        throw new Error("state not in sync before part 4");
       log(`4 commit → applied: ${config.commits} commits, resync every ${secs(config.resyncIntervalMs)}…`);
       proxy.reset();
       proxy.set(QUOTA);
       t = performance.now();
       result.commitLatency = await measureCommitLatency({
         dir,
-        stagingDir: join(work, "staging"),
+        stagingDir: join(trees, "staging"),
         files,
         proxy,
         commits: config.commits,
@@ -208,17 +237,42 @@ async function main(): Promise<void> {
 
     if (parts.has("5")) {
       const big = buildScenario(LOAD_SIZES, moto.endpoint, "l");
-      const bigDir = join(work, "manifests-5000");
+      const bigDir = join(trees, "manifests-5000");
       await writeManifests(bigDir, scenarioManifests(big));
-      log(`5 load + validate ${config.loadManifests} manifests (child process)…`);
-      result.load = await child("load-child.js", [bigDir, String(config.loadRepeats)], join(work, "load.json"));
+      log(`5 load + validate ${config.loadManifests} manifests (${config.loadProcesses} child processes)…`);
+      // A fresh process per run: the first load (JIT warm-up included) is what a starting controller pays.
+      const loads: LoadChildResult[] = [];
+      for (let i = 0; i < config.loadProcesses; i++) {
+        const out = join(work, `load-${i}.json`);
+        loads.push(
+          (await child("load-child.js", [bigDir, String(config.loadRepeats)], out)) as LoadChildResult,
+        );
+      }
+      result.load = {
+        manifests: loads[0]?.manifests,
+        errors: loads[0]?.errors,
+        firstMs: median(loads.map((l) => l.firstMs)),
+        warmMedianMs: median(loads.map((l) => l.warmMedianMs)),
+        rssBeforeKiB: median(loads.map((l) => l.rssBeforeKiB)),
+        vmHwmKiB: median(loads.map((l) => l.vmHwmKiB)),
+        processes: loads,
+      };
       log(`5 controller holding them for ${config.controllerSeconds} s (child process)…`);
       result.controllerMemory = await child(
         "controller-child.js",
         [bigDir, moto.endpoint, String(config.controllerSeconds)],
         join(work, "controller.json"),
       );
+      // V8 sizes the young generation from the machine's memory; a small one shows how much of the
+      // peak is collectable garbage rather than data the controller holds.
+      result.controllerMemoryTuned = await child(
+        "controller-child.js",
+        [bigDir, moto.endpoint, String(config.controllerSeconds)],
+        join(work, "controller-tuned.json"),
+        [TUNED_FLAG],
+      );
     }
+    await rm(trees, { recursive: true, force: true });
   } finally {
     await proxy.close();
     await moto.stop();

@@ -2,7 +2,6 @@ import pino from "pino";
 import { AwsClients } from "../src/aws/clients.js";
 import { RateLimiter, type RateLimits } from "../src/aws/rate-limiter.js";
 import { reconcile } from "../src/engine/reconcile.js";
-import type { ResourceResult } from "../src/engine/result.js";
 import type { Manifest } from "../src/manifests/manifest.js";
 import type { FaultProxy, RequestRecord } from "../test/support/fault-proxy.js";
 
@@ -141,5 +140,3 @@ export function tally(values: readonly string[]): Record<string, number> {
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return out;
 }
-
-export type { ResourceResult };

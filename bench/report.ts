@@ -1,12 +1,10 @@
-import type { CliBaselineResult } from "./baseline-cli.js";
-import type { BaselineResult } from "./baseline-sdk.js";
 import type { CommitLatencyResult } from "./commit-latency.js";
-import type { BenchConfig } from "./config.js";
+import { type BenchConfig, TUNED_FLAG } from "./config.js";
 import type { MachineInfo } from "./machine.js";
 import type { Repetition } from "./main.js";
 import type { CallCounts, ReconcileMeasure } from "./measure.js";
-import { median, round } from "./stats.js";
 import type { Scenario } from "./scenario.js";
+import { median } from "./stats.js";
 
 const LAMBDA_QUOTA = 15;
 const GET_FUNCTION_QUOTA = 100;
@@ -70,15 +68,27 @@ interface Inputs {
   floors?: Floors;
   repetitions?: Repetition[];
   commitLatency?: CommitLatencyResult;
-  load?: { manifests: number; errors: number; firstMs: number; warmMedianMs: number; vmHwmKiB: number; maxRssKiB: number };
-  controllerMemory?: {
-    resources: number;
-    loadedMs: number | null;
-    peakRssKiB: number;
+  load?: {
+    manifests: number;
+    errors: number;
+    firstMs: number;
+    warmMedianMs: number;
+    rssBeforeKiB: number;
     vmHwmKiB: number;
-    rssEndKiB: number;
-    seconds: number;
+    processes?: { firstMs: number }[];
   };
+  controllerMemory?: ControllerMemory;
+  controllerMemoryTuned?: ControllerMemory;
+}
+
+interface ControllerMemory {
+  resources: number;
+  loadedMs: number | null;
+  peakRssKiB: number;
+  vmHwmKiB: number;
+  rssEndKiB: number;
+  heapUsedKiB: number;
+  seconds: number;
 }
 
 const MB = 1_000_000 / 1024; // KiB per MB
@@ -193,7 +203,9 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
       { target: `no-op sweep: EventBridge ≤ R = ${f.R}`, measured: String(events), met: events <= f.R },
       {
         target: "no-op sweep: writes = 0",
-        measured: String(Math.max(...reps.map((x) => x.noopSweep.calls.writes + x.noopSweepQuota.calls.writes))),
+        measured: String(
+          Math.max(...reps.map((x) => x.noopSweep.calls.writes + x.noopSweepQuota.calls.writes)),
+        ),
         met: reps.every((x) => x.noopSweep.calls.writes === 0 && x.noopSweepQuota.calls.writes === 0),
       },
       {
@@ -203,8 +215,12 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
       },
       {
         target: "15/s quota: 0 throttles received",
-        measured: String(worst((x) => x.noopSweepQuota.calls.throttlesInjected + x.coldQuota.calls.throttlesInjected)),
-        met: reps.every((x) => x.noopSweepQuota.calls.throttlesInjected + x.coldQuota.calls.throttlesInjected === 0),
+        measured: String(
+          worst((x) => x.noopSweepQuota.calls.throttlesInjected + x.coldQuota.calls.throttlesInjected),
+        ),
+        met: reps.every(
+          (x) => x.noopSweepQuota.calls.throttlesInjected + x.coldQuota.calls.throttlesInjected === 0,
+        ),
       },
       {
         target: "(reported, not a target) 15/s quota: cold apply vs floor",
@@ -226,7 +242,11 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
         measured: x(a / coldUnlimited),
         met: a / coldUnlimited >= 5,
       },
-      { target: "cold apply ≥ 50× faster than (b), production limits", measured: x(b / cold), met: b / cold >= 50 },
+      {
+        target: "cold apply ≥ 50× faster than (b), production limits",
+        measured: x(b / cold),
+        met: b / cold >= 50,
+      },
       {
         target: "cold apply ≥ 50× faster than (b), limiter lifted",
         measured: x(b / coldUnlimited),
@@ -298,13 +318,19 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
     lines.push(
       "| measure | value |",
       "|---|---|",
-      `| load + validate, first (fresh process) | ${Math.round(load.firstMs)} ms |`,
-      `| load + validate, warm (median) | ${Math.round(load.warmMedianMs)} ms |`,
-      `| loader process peak RSS (VmHWM) | ${(load.vmHwmKiB / 1024).toFixed(1)} MiB |`,
+      `| load + validate, first load of a fresh process (median of ${load.processes?.length ?? 1}) | ${Math.round(load.firstMs)} ms (${(load.processes ?? []).map((p) => Math.round(p.firstMs)).join(", ")}) |`,
+      `| load + validate, further loads (what a commit costs; median) | ${Math.round(load.warmMedianMs)} ms |`,
+      `| loader process peak RSS after the first load (VmHWM) | ${(load.vmHwmKiB / 1024).toFixed(1)} MiB (${(load.rssBeforeKiB / 1024).toFixed(1)} MiB before it) |`,
       `| controller holding them, peak RSS over ${ctl.seconds} s (VmHWM) | ${(ctl.vmHwmKiB / 1024).toFixed(1)} MiB |`,
-      `| controller RSS at the end | ${(ctl.rssEndKiB / 1024).toFixed(1)} MiB |`,
-      "",
+      `| controller RSS at the end | ${(ctl.rssEndKiB / 1024).toFixed(1)} MiB (JS heap in use ${(ctl.heapUsedKiB / 1024).toFixed(1)} MiB) |`,
     );
+    const tuned = r.controllerMemoryTuned;
+    if (tuned) {
+      lines.push(
+        `| same, node ${TUNED_FLAG}: peak RSS (VmHWM) | ${(tuned.vmHwmKiB / 1024).toFixed(1)} MiB |`,
+      );
+    }
+    lines.push("");
     targets.push(
       {
         target: `load + validate ${load.manifests} manifests ≤ 1 s`,
@@ -319,6 +345,7 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
     );
     data.load = load;
     data.controllerMemory = ctl;
+    data.controllerMemoryTuned = r.controllerMemoryTuned;
   }
 
   lines.push("## Targets", "", "| target | measured | met |", "|---|---|---|");
@@ -330,9 +357,6 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
 
 function groupMs(samples: readonly { kind: string; ms: number }[]): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  for (const s of samples) (out[s.kind] ??= []).push(s.ms);
+  for (const s of samples) out[s.kind] = [...(out[s.kind] ?? []), s.ms];
   return out;
 }
-
-export { round };
-export type { BaselineResult, CliBaselineResult };

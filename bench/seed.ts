@@ -1,7 +1,6 @@
 import { PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import {
   DeleteFunctionEventInvokeConfigCommand,
-  ListEventSourceMappingsCommand,
   PutFunctionEventInvokeConfigCommand,
   UpdateEventSourceMappingCommand,
   UpdateFunctionConfigurationCommand,
@@ -62,30 +61,6 @@ export async function seedScenario(s: Scenario, endpoint: string): Promise<Map<s
     putTarget(t.rule, { Id: t.id, Arn: t.fnArn, Input: t.input }, undefined, endpoint),
   );
   return uuids;
-}
-
-/** The mapping UUIDs by manifest name (after a restart of the harness the seed's map is gone). */
-export async function mappingUuids(s: Scenario, endpoint: string): Promise<Map<string, string>> {
-  const { lambda } = sdk(endpoint);
-  const all: { uuid: string; fn: string; source: string }[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await lambda.send(new ListEventSourceMappingsCommand({ Marker: marker, MaxItems: 100 }));
-    for (const m of page.EventSourceMappings ?? []) {
-      all.push({
-        uuid: m.UUID ?? "",
-        fn: m.FunctionArn?.split(":").pop() ?? "",
-        source: m.EventSourceArn ?? "",
-      });
-    }
-    marker = page.NextMarker || undefined;
-  } while (marker);
-  const out = new Map<string, string>();
-  for (const m of s.mappings) {
-    const hit = all.find((a) => a.source === m.sourceArn && a.fn === m.fn);
-    if (hit) out.set(m.name, hit.uuid);
-  }
-  return out;
 }
 
 /**

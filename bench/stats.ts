@@ -15,13 +15,3 @@ export function percentile(values: readonly number[], p: number): number {
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1] as number;
 }
-
-export function round(value: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
-/** Median of the values a function picks from each repetition. */
-export function medianOf<T>(runs: readonly T[], pick: (run: T) => number): number {
-  return median(runs.map(pick));
-}

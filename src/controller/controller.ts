@@ -106,6 +106,7 @@ export class Controller {
         if (this.#desired.has(key)) this.#queue.add(key, "sweep");
       },
       onRoundStart: (keys) => this.#startSweep(keys),
+      groupOf: kindOfKey,
     });
     initControllerMetrics(options.metrics, options.kinds);
     this.#updateGauges();

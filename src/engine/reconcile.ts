@@ -18,7 +18,12 @@ export interface EngineOptions {
   mode: Mode;
   /** Plan only: read and diff, never write. */
   dryRun: boolean;
-  /** Resources applied at once (reads are already bounded by the rate limiter). */
+  /**
+   * Resources applied at once, per kind (reads are already bounded by the rate limiter).
+   * Per kind because kinds wait on different AWS rate buckets: with one shared pool,
+   * resources queued for Lambda's 15/s bucket hold every slot while SQS and EventBridge
+   * changes wait, and then those hold them while the Lambda bucket idles.
+   */
   concurrency: number;
   /**
    * How long a resource in motion (function update InProgress, mapping Updating) or
@@ -68,10 +73,10 @@ export async function reconcile(
   });
 
   const ctx: KindContext = { aws: options.aws, log: options.log };
-  const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
   const byKind = groupBy(active, (m) => m.kind);
   await Promise.all(
     [...byKind].map(async ([kind, group]) => {
+      const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
       const started = performance.now();
       const actuals = await readBatch(kind, ctx, group);
       await Promise.all(

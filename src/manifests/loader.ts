@@ -3,6 +3,7 @@ import { basename, posix, sep } from "node:path";
 import type { AnyKind } from "../kinds/kind.js";
 import { findConflicts } from "./conflicts.js";
 import { contentHash, type HashedFile } from "./hash.js";
+import { mayWarn, type Reparse, reparser, withoutTree } from "./lazy-document.js";
 import { lintCandidate, providedFacts } from "./lint.js";
 import type { LoadResult, ManifestError, ManifestWarning } from "./manifest.js";
 import { parseManifestYaml, TOO_DEEP } from "./parse.js";
@@ -92,6 +93,7 @@ export async function loadManifestsWith(
   const order = new Map<string, number>();
   const seen = new Set<string>();
   const several = dirs.length > 1;
+  const reparse = reparser();
 
   for (const dir of dirs) {
     const given = toPosix(dir);
@@ -119,7 +121,7 @@ export async function loadManifestsWith(
       if (seen.has(file.real)) continue;
       seen.add(file.real);
       if (!order.has(file.display)) order.set(file.display, order.size);
-      candidates.push(...loadFile(file, options, errors, warnings, hashed));
+      candidates.push(...loadFile(file, options, errors, warnings, hashed, reparse));
     }
   }
 
@@ -148,6 +150,7 @@ function loadFile(
   errors: ManifestError[],
   warnings: ManifestWarning[],
   hashed: HashedFile[],
+  reparse: Reparse,
 ): Candidate[] {
   const { content, display } = file;
   if (!content.ok) {
@@ -163,10 +166,14 @@ function loadFile(
     for (const w of parsed.warnings)
       warnings.push({ file: display, line: w.line, code: YAML_WARNING, message: w.message });
     const ctx = { file: display, defaultRegion: options.defaultRegion, kinds: options.kinds };
-    for (const document of parsed.documents) {
+    for (const [index, document] of parsed.documents.entries()) {
       const outcome = validateDocument(document, ctx);
       errors.push(...outcome.errors);
-      if (outcome.candidate) candidates.push(outcome.candidate);
+      const candidate = outcome.candidate;
+      if (!candidate) continue;
+      // The parsed tree is most of a large load's memory; only lint and conflict messages need it later.
+      if (mayWarn(candidate.manifest)) candidates.push(candidate);
+      else candidates.push({ ...candidate, document: withoutTree(document, content.text, index, reparse) });
     }
   } catch (error) {
     // The YAML library can still fail on pathological input (e.g. nesting deep enough to overflow the stack).

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Sweeper, sweepOffsets } from "../../../src/controller/sweep.js";
+import { Sweeper, sweepOffsets, sweepOrder } from "../../../src/controller/sweep.js";
 
 describe("sweepOffsets", () => {
   it("puts one key in each slot of the interval, at its own point of the slot", () => {
@@ -12,6 +12,34 @@ describe("sweepOffsets", () => {
     const offsets = sweepOffsets(100, 60_000, Math.random);
     expect(Math.max(...offsets)).toBeGreaterThan(50_000);
     expect(offsets.filter((o) => o < 1000).length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("sweepOrder", () => {
+  const kind = (key: string) => key.split("/")[0] as string;
+
+  it("spreads every group over the whole round instead of visiting one group after the other", () => {
+    const keys = ["ESM/m3", "ESM/m1", "Async/a2", "ESM/m4", "Async/a1", "ESM/m2"];
+    expect(sweepOrder(keys, kind)).toEqual(["ESM/m1", "Async/a1", "ESM/m2", "ESM/m3", "Async/a2", "ESM/m4"]);
+  });
+
+  it("keeps each group's share of every stretch of the round close to its share of the whole", () => {
+    const keys = [
+      ...Array.from({ length: 300 }, (_, i) => `EventSourceMapping/${i}`),
+      ...Array.from({ length: 100 }, (_, i) => `EventTargetRetryPolicy/${i}`),
+      ...Array.from({ length: 250 }, (_, i) => `QueueRedrivePolicy/${i}`),
+    ];
+    const order = sweepOrder(keys, kind);
+    expect(new Set(order).size).toBe(keys.length);
+    for (let start = 0; start + 65 <= order.length; start += 5) {
+      const mappings = order.slice(start, start + 65).filter((k) => kind(k) === "EventSourceMapping").length;
+      // 300 of 650 keys: 30 in any 65, give or take rounding at the edges.
+      expect(Math.abs(mappings - 30)).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("is the sorted, de-duplicated key set when every key is its own group", () => {
+    expect(sweepOrder(["c", "a", "b", "a"])).toEqual(["a", "b", "c"]);
   });
 });
 
