@@ -30,6 +30,14 @@ export interface ControllerOptions {
   /** Every kind name, so the per-kind gauges start at zero. */
   kinds: readonly string[];
   concurrency: number;
+  /**
+   * Most keys of one kind reconciled in one batch, beyond the free concurrency
+   * (see WorkQueue). Keys served by one planned read (a read group, such as the
+   * region's mapping listing) are read once per batch, so a batch should hold a
+   * whole sweep unit; the engine still applies at most `concurrency` at once.
+   * @default 1000
+   */
+  maxBatch?: number;
   resyncIntervalMs: number;
   load: LoadFn;
   reconcile: ReconcileFn;
@@ -94,6 +102,7 @@ export class Controller {
     this.#log = options.log;
     this.#queue = new WorkQueue({
       concurrency: options.concurrency,
+      maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       backoffBaseMs: options.backoffBaseMs,
       backoffMaxMs: options.backoffMaxMs,
       onReady: () => this.#pump(),
@@ -102,11 +111,12 @@ export class Controller {
     this.#sweeper = new Sweeper({
       intervalMs: options.resyncIntervalMs,
       keys: () => [...this.#desired.keys()],
-      onDue: (key) => {
-        if (this.#desired.has(key)) this.#queue.add(key, "sweep");
+      onDue: (keys) => {
+        for (const key of keys) if (this.#desired.has(key)) this.#queue.add(key, "sweep");
       },
       onRoundStart: (keys) => this.#startSweep(keys),
       groupOf: kindOfKey,
+      unitOf: (key) => this.#unitOf(key),
     });
     initControllerMetrics(options.metrics, options.kinds);
     this.#updateGauges();
@@ -353,6 +363,14 @@ export class Controller {
     this.#updateGauges();
   }
 
+  /** Keys whose kind reads them with one planned read share a sweep unit (`Kind.readGroup`). */
+  #unitOf(key: string): string {
+    const m = this.#desired.get(key);
+    const group = m?.kind.readGroup?.(m.spec, m.region);
+    // `@` never occurs in a kind name, so a unit never equals a key (`<Kind>/<identity>`).
+    return group === undefined || m === undefined ? key : `${m.kind.kind}@${group}`;
+  }
+
   #startSweep(keys: string[]): void {
     if (keys.length === 0) return;
     if (this.#sweepPass && this.#sweepPass.pending.size > 0) {
@@ -391,7 +409,8 @@ export class Controller {
         log,
         mode,
         dryRun: false,
-        concurrency: manifests.length,
+        // A batch may hold more keys than slots (one planned read); writes stay bounded.
+        concurrency: Math.min(manifests.length, this.#o.concurrency),
         // The queue waits things in motion out (with backoff), not the engine.
         waitTimeoutMs: 0,
         metrics,
@@ -491,6 +510,8 @@ export class Controller {
     setResourceGauge(this.#o.metrics, this.#o.kinds, this.#status.counts());
   }
 }
+
+const DEFAULT_MAX_BATCH = 1000;
 
 /** The kind part of a manifest key (`<Kind>/<identity>`): entries of one kind share reads. */
 export function kindOfKey(key: string): string {

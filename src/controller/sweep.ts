@@ -3,7 +3,8 @@ export interface SweeperOptions {
   intervalMs: number;
   /** The keys to re-read, taken afresh at the start of each round. */
   keys: () => string[];
-  onDue: (key: string) => void;
+  /** Every key of a unit that is due, at once (one planned read serves them all). */
+  onDue: (keys: string[]) => void;
   /** A round begins with these keys (for "every resource was re-read" bookkeeping). */
   onRoundStart?: (keys: string[]) => void;
   /**
@@ -12,6 +13,12 @@ export interface SweeperOptions {
    * key is its own group.
    */
   groupOf?: (key: string) => string;
+  /**
+   * The unit of a key: keys served by one planned read (a kind's `readGroup`),
+   * due together. The round orders and spreads units, not keys. Without it
+   * every key is its own unit. Keys of one unit must share a group.
+   */
+  unitOf?: (key: string) => string;
   random?: () => number;
 }
 
@@ -53,11 +60,30 @@ export function sweepOffsets(count: number, intervalMs: number, jitter: (i: numb
   return Array.from({ length: count }, (_, i) => Math.floor(i * slot + jitter(i) * slot));
 }
 
+/** The units of one round in visiting order (see `sweepOrder`), each with its keys sorted. */
+export function sweepUnits(
+  keys: Iterable<string>,
+  groupOf: (key: string) => string = (k) => k,
+  unitOf: (key: string) => string = (k) => k,
+): { unit: string; keys: string[] }[] {
+  const units = new Map<string, string[]>();
+  for (const key of new Set(keys)) {
+    const unit = unitOf(key);
+    const list = units.get(unit);
+    if (list) list.push(key);
+    else units.set(unit, [key]);
+  }
+  for (const list of units.values()) list.sort();
+  return sweepOrder(units.keys(), (unit) => groupOf((units.get(unit) as string[])[0] as string)).map(
+    (unit) => ({ unit, keys: units.get(unit) as string[] }),
+  );
+}
+
 /**
- * The periodic resync: every interval, each key is handed to `onDue` once,
- * spread over the interval. A key keeps its order and its point in its slot
- * from round to round, so it is re-read once per interval, not up to two
- * intervals apart.
+ * The periodic resync: every interval, each unit (the keys of one planned
+ * read) is handed to `onDue` once, spread over the interval. A unit keeps its
+ * order and its point in its slot from round to round, so it is re-read once
+ * per interval, not up to two intervals apart.
  */
 export class Sweeper {
   readonly #options: SweeperOptions;
@@ -89,11 +115,11 @@ export class Sweeper {
 
   #round(startedAt: number): void {
     const { intervalMs, keys, onDue, onRoundStart } = this.#options;
-    const round = sweepOrder(keys(), this.#options.groupOf);
-    onRoundStart?.(round);
-    const current = new Set(round);
-    for (const key of this.#jitter.keys()) if (!current.has(key)) this.#jitter.delete(key);
-    const offsets = sweepOffsets(round.length, intervalMs, (i) => this.#jitterOf(round[i] as string));
+    const round = sweepUnits(keys(), this.#options.groupOf, this.#options.unitOf);
+    onRoundStart?.(round.flatMap((u) => u.keys));
+    const current = new Set(round.map((u) => u.unit));
+    for (const unit of this.#jitter.keys()) if (!current.has(unit)) this.#jitter.delete(unit);
+    const offsets = sweepOffsets(round.length, intervalMs, (i) => this.#jitterOf(round[i]?.unit as string));
     const next = (i: number): void => {
       if (i >= round.length) {
         // Never catch up with a burst when the process was paused past a round's end.
@@ -102,18 +128,18 @@ export class Sweeper {
         return;
       }
       this.#at(startedAt + (offsets[i] ?? 0), () => {
-        onDue(round[i] as string);
+        onDue(round[i]?.keys as string[]);
         next(i + 1);
       });
     };
     next(0);
   }
 
-  #jitterOf(key: string): number {
-    let jitter = this.#jitter.get(key);
+  #jitterOf(unit: string): number {
+    let jitter = this.#jitter.get(unit);
     if (jitter === undefined) {
       jitter = this.#random();
-      this.#jitter.set(key, jitter);
+      this.#jitter.set(unit, jitter);
     }
     return jitter;
   }

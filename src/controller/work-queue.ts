@@ -5,8 +5,19 @@
 export type Priority = "change" | "sweep";
 
 export interface WorkQueueOptions {
-  /** Keys handed out at once; a key counts from `take` until `done`/`retry`. */
+  /**
+   * Processing slots; a key holds one from `take` until `done`/`retry`. It bounds
+   * when a batch may start (at least one free slot), not how large it is: the
+   * engine bounds AWS writes per kind and the rate limiter bounds the call rate,
+   * so a batch that shares one planned read may hold more keys than are free.
+   */
   concurrency: number;
+  /**
+   * Most keys `take` hands out in one batch of one group (beyond the free slots,
+   * see `concurrency`).
+   * @default the free slots: a batch never goes beyond the concurrency
+   */
+  maxBatch?: number;
   /**
    * Delay before the first retry of a failing key; each further consecutive failure doubles it.
    * @default 1000
@@ -37,6 +48,7 @@ export interface WorkQueueOptions {
  */
 export class WorkQueue {
   readonly #concurrency: number;
+  readonly #maxBatch: number | undefined;
   readonly #baseMs: number;
   readonly #maxMs: number;
   readonly #jitter: number;
@@ -64,6 +76,11 @@ export class WorkQueue {
       throw new TypeError(`concurrency must be an integer of at least 1, got ${String(concurrency)}`);
     }
     this.#concurrency = concurrency;
+    const { maxBatch } = options;
+    if (maxBatch !== undefined && !(Number.isInteger(maxBatch) && maxBatch >= 1)) {
+      throw new TypeError(`maxBatch must be an integer of at least 1, got ${String(maxBatch)}`);
+    }
+    this.#maxBatch = maxBatch;
     this.#baseMs = positive("backoffBaseMs", options.backoffBaseMs ?? 1000);
     this.#maxMs = positive("backoffMaxMs", options.backoffMaxMs ?? 300_000);
     const jitter = options.jitter ?? 0.2;
@@ -127,11 +144,13 @@ export class WorkQueue {
   /**
    * Hands out ready keys and marks them processing: the first in priority order,
    * then, when `groupOf` is given, more ready keys of the same group and priority
-   * (so a caller can share reads), never more than the free concurrency or `max`.
+   * (so a caller can share reads). Nothing while no slot is free; otherwise up to
+   * `maxBatch` keys (the free slots without it), never more than `max`.
    */
   take(groupOf?: (key: string) => string, max = Number.POSITIVE_INFINITY): string[] {
-    const free = Math.min(this.#concurrency - this.#processing.size, max);
-    if (this.#shutDown || free < 1) return [];
+    const freeSlots = this.#concurrency - this.#processing.size;
+    if (this.#shutDown || freeSlots < 1 || max < 1) return [];
+    const free = Math.min(this.#maxBatch ?? freeSlots, max);
     // Partners come from the first key's priority only: a sweep entry never rides ahead of a change.
     const source = this.#change.size > 0 ? this.#change : this.#sweep;
     const first = firstOf(source);

@@ -82,6 +82,12 @@ export const eventSourceMapping: Kind<EventSourceMappingSpec, EventSourceMapping
     return `${region}/${functionKey(spec.functionName)}/${spec.eventSourceArn}`;
   },
 
+  readGroup(spec, region) {
+    // Mappings named by source are found in the region's listing (one page per 100);
+    // a uuid-only manifest is read by its own GetEventSourceMapping.
+    return spec.eventSourceArn !== undefined ? region : `${region}/${spec.uuid}`;
+  },
+
   scope(spec) {
     // An SQS source queue counts as a queue; a uuid-only manifest names no source until it is read.
     return scopeOf({ functions: [spec.functionName], refs: [spec.eventSourceArn, spec.onFailure] });

@@ -166,6 +166,11 @@ export const eventTargetRetryPolicy: Kind<EventTargetRetryPolicySpec, EventTarge
     return `${region}/${busName(spec.eventBusName)}/${spec.rule}/${spec.targetId}`;
   },
 
+  readGroup(spec, region) {
+    // One ListTargetsByRule serves every target of a rule.
+    return `${region}/${busName(spec.eventBusName)}/${spec.rule}`;
+  },
+
   scope(spec) {
     // The target itself is known only after reading the rule; its DLQ is named here.
     return scopeOf({ rules: [spec.rule], refs: [spec.eventBusName, spec.deadLetterQueue] });

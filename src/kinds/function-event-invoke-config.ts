@@ -309,6 +309,11 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
     return typeof spec.onFailure === "string" ? [failurePathFact(region, bareName(spec))] : [];
   },
 
+  readGroup(spec, region) {
+    // One ListFunctionEventInvokeConfigs serves every qualifier of a function.
+    return `${region}/${bareName(spec)}`;
+  },
+
   scope(spec) {
     // A destination function or queue receives the function's events, so it is in scope too.
     return scopeOf({ functions: [spec.functionName], refs: [spec.onSuccess, spec.onFailure] });

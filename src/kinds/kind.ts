@@ -82,6 +82,13 @@ export interface Kind<S extends { region?: string | undefined }, A> {
    * against name patterns, so a policy that restricts names refuses it.
    */
   scope?(spec: S, region: string): Scope;
+  /**
+   * The planned read that serves this manifest (design §4, "reads are planned"):
+   * manifests with one read group are read by one call (one listing page, one
+   * list of a function's configs, one rule's targets), so the resync sweep
+   * re-reads them together. Without it each manifest is its own group.
+   */
+  readGroup?(spec: S, region: string): string;
   /** Reads every resource of the batch with as few calls as the APIs allow (design §4, "reads are planned"). */
   read(ctx: KindContext, resources: DesiredResource<S>[]): Promise<ReadResult<A>>;
   /** Managed fields that differ, on normalised values; fields the manifest omits are never reported. */

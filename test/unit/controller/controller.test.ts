@@ -7,6 +7,7 @@ import type { AwsClients } from "../../../src/aws/clients.js";
 import { Controller, type ControllerOptions, kindOfKey } from "../../../src/controller/controller.js";
 import type { EngineOptions } from "../../../src/engine/reconcile.js";
 import type { ResourceResult } from "../../../src/engine/result.js";
+import type { AnyKind } from "../../../src/kinds/kind.js";
 import type { LoadResult, Manifest } from "../../../src/manifests/manifest.js";
 import { createMetrics, type Metrics } from "../../../src/metrics/metrics.js";
 import { loaded, manifest, otherKind, result } from "./fixtures.js";
@@ -260,19 +261,20 @@ describe("Controller", () => {
     expect(counts).toEqual([{ labels: { kind: "Widget", status: "Synced" }, value: 1 }]);
   });
 
-  it("sends ready keys of one kind to the engine together, within the concurrency", async () => {
+  it("sends ready keys of one kind to the engine together, up to maxBatch, writes within the concurrency", async () => {
     const ms = ["a", "b", "c", "d", "e"].map((n) => manifest(n));
     const g = manifest("g", { kind: otherKind, key: "Gadget/us-east-1/g" });
     tree = loaded([...ms, g]);
-    const c = start({ concurrency: 3 });
+    const c = start({ concurrency: 3, maxBatch: 4 });
     await c.sync();
     await vi.waitFor(() => expect(c.ready).toBe(true));
     for (const call of engine.calls) {
       expect(new Set(call.keys.map(kindOfKey)).size).toBe(1);
-      expect(call.keys.length).toBeLessThanOrEqual(3);
-      expect(call.options.concurrency).toBe(call.keys.length);
+      expect(call.keys.length).toBeLessThanOrEqual(4);
+      expect(call.options.concurrency).toBe(Math.min(call.keys.length, 3));
     }
-    expect(engine.calls[0]?.keys).toHaveLength(3);
+    // One batch beyond the three slots: a planned read serves more keys than there are slots.
+    expect(engine.calls[0]?.keys).toHaveLength(4);
     expect(engine.reconciled().sort()).toEqual([...ms, g].map((m) => m.key).sort());
   });
 
@@ -282,6 +284,25 @@ describe("Controller", () => {
     await c.sync();
     c.start();
     await vi.waitFor(() => expect(engine.reconciled().length).toBeGreaterThanOrEqual(6));
+  });
+
+  it("sweeps the keys of one read group together, in one engine call", async () => {
+    const grouped = {
+      kind: "Widget",
+      readGroup: (spec: { functionName: string }) => spec.functionName.slice(0, 1),
+    } as unknown as AnyKind;
+    const ms = ["x1", "x2", "x3", "y1"].map((n) => manifest(n, { kind: grouped }));
+    tree = loaded(ms);
+    // One slot: without units, the sweep would hand the keys out one by one.
+    const c = start({ resyncIntervalMs: 1000, concurrency: 1 });
+    await c.sync();
+    await vi.waitFor(() => expect(c.ready).toBe(true));
+    const before = engine.calls.length;
+    c.start();
+    await vi.waitFor(() => expect(engine.calls.length).toBeGreaterThanOrEqual(before + 2));
+    await c.stop(1000);
+    const sweep = engine.calls.slice(before, before + 2).map((call) => call.keys);
+    expect(sweep).toEqual([ms.slice(0, 3).map((m) => m.key), [ms[3]?.key]]);
   });
 
   it("waits for in-flight reconciles on stop, and takes no new work", async () => {

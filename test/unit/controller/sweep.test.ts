@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Sweeper, sweepOffsets, sweepOrder } from "../../../src/controller/sweep.js";
+import { Sweeper, sweepOffsets, sweepOrder, sweepUnits } from "../../../src/controller/sweep.js";
 
 describe("sweepOffsets", () => {
   it("puts one key in each slot of the interval, at its own point of the slot", () => {
@@ -60,7 +60,7 @@ describe("Sweeper", () => {
     const sweeper = new Sweeper({
       intervalMs: 900,
       keys: () => ["c", "a", "b", "a"],
-      onDue: (key) => due.push({ key, at: Date.now() - start }),
+      onDue: (keys) => due.push({ key: keys.join(","), at: Date.now() - start }),
       onRoundStart: (keys) => rounds.push(keys),
       // Drawn once per key: a key keeps its point in its slot from round to round.
       random: () => jitters[r++] ?? 0,
@@ -88,7 +88,7 @@ describe("Sweeper", () => {
     const sweeper = new Sweeper({
       intervalMs: 100,
       keys: () => keys,
-      onDue: (k) => due.push(k),
+      onDue: (k) => due.push(...k),
       random: () => 0,
     });
     sweeper.start();
@@ -98,6 +98,51 @@ describe("Sweeper", () => {
     sweeper.stop();
     vi.advanceTimersByTime(1000);
     expect(due).toEqual(["a", "b"]);
+  });
+
+  it("hands every key of a unit to onDue at once and spreads units, not keys, over the round", () => {
+    const due: { keys: string[]; at: number }[] = [];
+    const rounds: string[][] = [];
+    const start = Date.now();
+    let r = 0;
+    const jitters = [0.5, 0.25, 0];
+    const unit: Record<string, string> = {
+      "ESM/m1": "ESM@r",
+      "ESM/m2": "ESM@r",
+      "ESM/m3": "ESM@r",
+      "Async/f/1": "Async@f",
+      "Async/f/2": "Async@f",
+      "Queue/q": "Queue/q",
+    };
+    const sweeper = new Sweeper({
+      intervalMs: 900,
+      keys: () => Object.keys(unit),
+      onDue: (keys) => due.push({ keys, at: Date.now() - start }),
+      onRoundStart: (keys) => rounds.push(keys),
+      groupOf: (k) => k.slice(0, k.indexOf("/")),
+      unitOf: (k) => unit[k] ?? k,
+      // Drawn once per unit, in visiting order: Async@f, ESM@r, Queue/q.
+      random: () => jitters[r++] ?? 0,
+    });
+    sweeper.start();
+    vi.advanceTimersByTime(1799);
+    sweeper.stop();
+    const round = [
+      { keys: ["Async/f/1", "Async/f/2"], at: 150 },
+      { keys: ["ESM/m1", "ESM/m2", "ESM/m3"], at: 375 },
+      { keys: ["Queue/q"], at: 600 },
+    ];
+    expect(due).toEqual([...round, ...round.map((u) => ({ ...u, at: u.at + 900 }))]);
+    expect(rounds[0]).toEqual(["Async/f/1", "Async/f/2", "ESM/m1", "ESM/m2", "ESM/m3", "Queue/q"]);
+  });
+
+  it("keeps the per-kind spreading for units", () => {
+    const kind = (k: string) => k.slice(0, k.indexOf("/"));
+    const keys = ["A/1", "A/2", "A/3", "A/4", "B/1", "B/2"];
+    // Units: A/1+A/2, A/3, A/4 (three A units), B/1, B/2 (two B units).
+    const units = sweepUnits(keys, kind, (k) => (k === "A/2" ? "A/1" : k));
+    expect(units.map((u) => u.unit)).toEqual(["A/1", "B/1", "A/3", "B/2", "A/4"]);
+    expect(units[0]?.keys).toEqual(["A/1", "A/2"]);
   });
 
   it("rejects a non-positive interval", () => {

@@ -86,6 +86,41 @@ describe("WorkQueue", () => {
     expect(q.take(group, 1)).toEqual(["Fn/4"]);
   });
 
+  it("lets a batch of one group go beyond the free slots up to maxBatch, while one slot is free", () => {
+    const q = queue({ concurrency: 2, maxBatch: 5 });
+    const group = (k: string) => k.split("/")[0] as string;
+    for (let i = 1; i <= 7; i++) q.add(`Fn/${i}`, "sweep");
+    q.add("Q/1", "sweep");
+    expect(q.take(group)).toEqual(["Fn/1", "Fn/2", "Fn/3", "Fn/4", "Fn/5"]);
+    // Five keys processing with two slots: nothing starts until one is free again.
+    expect(q.take(group)).toEqual([]);
+    for (const k of ["Fn/1", "Fn/2", "Fn/3", "Fn/4"]) q.done(k);
+    expect(q.processing).toBe(1);
+    expect(q.take(group)).toEqual(["Fn/6", "Fn/7"]);
+    expect(q.take(group)).toEqual([]);
+    q.done("Fn/5");
+    q.done("Fn/6");
+    expect(q.take(group, 1)).toEqual(["Q/1"]);
+  });
+
+  it("keeps a change ahead of a large sweep batch", () => {
+    const q = queue({ concurrency: 1, maxBatch: 100 });
+    const group = (k: string) => k.split("/")[0] as string;
+    for (let i = 1; i <= 50; i++) q.add(`Fn/s${String(i).padStart(2, "0")}`, "sweep");
+    q.add("Q/changed", "change");
+    q.add("Fn/changed", "change");
+    expect(q.take(group)).toEqual(["Q/changed"]);
+    q.done("Q/changed");
+    // The change's batch takes no sweep partners, though they share its group.
+    expect(q.take(group)).toEqual(["Fn/changed"]);
+    q.done("Fn/changed");
+    expect(q.take(group)).toHaveLength(50);
+  });
+
+  it("rejects a maxBatch below 1", () => {
+    expect(() => queue({ maxBatch: 0 })).toThrow(/maxBatch/);
+  });
+
   it("batches only within the first key's priority", () => {
     const q = queue();
     q.add("Fn/swept", "sweep");
