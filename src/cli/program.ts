@@ -142,7 +142,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   )
     .argParser(duration)
     .default(120_000, "2m");
-  const concurrency = new Option("--concurrency <n>", "resources applied at once")
+  const concurrency = new Option("--concurrency <n>", "resources applied at once, per kind")
     .argParser(positiveInt)
     .default(8);
 
