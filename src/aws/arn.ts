@@ -60,11 +60,6 @@ export function queueName(value: string): string {
   return value;
 }
 
-/** The service of a Lambda destination or event source ARN, used to check which services a field allows. */
-export function arnService(value: string): string | undefined {
-  return parseArn(value)?.service;
-}
-
 export function sqsQueueArn(region: string, account: string, name: string, partition = "aws"): string {
   return `arn:${partition}:sqs:${region}:${account}:${name}`;
 }

@@ -26,16 +26,3 @@ export function diffManagedFields(
   }
   return changes;
 }
-
-/** The desired value of a field for a write: manifest value, else (omitted) the current one; null → default. */
-export function effectiveValue<T>(
-  spec: Record<string, unknown>,
-  view: Record<string, unknown>,
-  field: string,
-  defaults: Record<string, unknown> = {},
-): T | null {
-  const wanted = spec[field];
-  if (wanted === undefined) return (view[field] ?? null) as T | null;
-  if (wanted === null) return (defaults[field] ?? null) as T | null;
-  return wanted as T;
-}
