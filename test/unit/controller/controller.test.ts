@@ -12,6 +12,9 @@ import type { LoadResult, Manifest } from "../../../src/manifests/manifest.js";
 import { createMetrics, type Metrics } from "../../../src/metrics/metrics.js";
 import { loaded, manifest, otherKind, result } from "./fixtures.js";
 
+/** Generous: these machines are shared, and a slow tick must not fail a test. */
+const WAIT = { timeout: 5000 };
+
 type Outcome = (m: Manifest) => Partial<ResourceResult>;
 
 /** An engine stand-in: records each call's manifests and options, answers per manifest. */
@@ -81,7 +84,7 @@ describe("Controller", () => {
     const c = start();
     expect(c.readiness().ready).toBe(false);
     await c.sync();
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
 
     expect(engine.calls).toHaveLength(1);
     expect(engine.calls[0]?.keys).toEqual([a.key, b.key]);
@@ -106,7 +109,7 @@ describe("Controller", () => {
     tree = loaded([a, b]);
     const c = start();
     await c.sync();
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     const first = tree.contentHash;
 
     const b2 = { ...b, hash: "h-b-2" };
@@ -114,7 +117,7 @@ describe("Controller", () => {
     tree = loaded([a, b2, n]);
     await c.sync();
     expect(c.ready).toBe(false);
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     expect(engine.reconciled().slice(2).sort()).toEqual([b.key, n.key].sort());
     const info = await gauge("retryctl_revision_info");
     expect(info).toEqual([{ labels: { revision: tree.contentHash }, value: 1 }]);
@@ -128,7 +131,7 @@ describe("Controller", () => {
     await c.sync();
     expect(c.readiness()).toEqual({ ready: false, detail: "manifests not loaded yet" });
     mkdirSync(later);
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     expect(engine.reconciled()).toEqual([manifest("a").key]);
   });
 
@@ -143,20 +146,20 @@ describe("Controller", () => {
       },
     });
     await c.sync();
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     fail = true;
     tree = loaded([manifest("a", { hash: "h2" })]);
     await c.sync();
     expect(c.status().resources).toHaveLength(1);
     fail = false;
-    await vi.waitFor(() => expect(engine.calls).toHaveLength(2));
+    await vi.waitFor(() => expect(engine.calls).toHaveLength(2), WAIT);
   });
 
   it("does nothing for a reload that changed nothing", async () => {
     tree = loaded([manifest("a")]);
     const c = start();
     await c.sync();
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     await c.sync();
     await new Promise((r) => setTimeout(r, 50));
     expect(engine.calls).toHaveLength(1);
@@ -175,12 +178,12 @@ describe("Controller", () => {
         : {};
     const c = start();
     await c.sync();
-    await vi.waitFor(() => expect(c.status().resources[0]?.reason).toBe("UpdateInProgress"));
+    await vi.waitFor(() => expect(c.status().resources[0]?.reason).toBe("UpdateInProgress"), WAIT);
     expect(c.status().resources[0]).toMatchObject({ status: "Pending" });
     expect(c.status().resources[0]?.message).toMatch(/waiting for it to settle; retrying in/);
     // Readiness counts the first attempt of each resource, whatever its outcome.
     expect(c.ready).toBe(true);
-    await vi.waitFor(() => expect(c.status().resources[0]?.status).toBe("Synced"));
+    await vi.waitFor(() => expect(c.status().resources[0]?.status).toBe("Synced"), WAIT);
     expect(engine.calls).toHaveLength(4);
   });
 
@@ -193,7 +196,7 @@ describe("Controller", () => {
     });
     const c = start({ mode: "observe" });
     await c.sync();
-    await vi.waitFor(() => expect(c.status().resources[0]?.status).toBe("Drifted"));
+    await vi.waitFor(() => expect(c.status().resources[0]?.status).toBe("Drifted"), WAIT);
     expect(engine.calls[0]?.options.mode).toBe("observe");
     expect(c.status().mode).toBe("observe");
   });
@@ -213,12 +216,12 @@ describe("Controller", () => {
     tree = loaded([a, b]);
     const c = start();
     await c.sync();
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
 
     const a2 = { ...a, hash: "h-a-2" };
     tree = loaded([a2], [brokenB]);
     await c.sync();
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     const status = c.status();
     expect(status.manifestErrors).toEqual([brokenB]);
     expect(status.resources.find((r) => r.name === "b")).toMatchObject({
@@ -243,7 +246,10 @@ describe("Controller", () => {
     tree = loaded([], [brokenB]);
     await c.sync();
     c.start();
-    await vi.waitFor(() => expect(engine.reconciled().filter((k) => k === b.key).length).toBeGreaterThan(2));
+    await vi.waitFor(
+      () => expect(engine.reconciled().filter((k) => k === b.key).length).toBeGreaterThan(2),
+      WAIT,
+    );
     expect(c.status().resources.map((r) => [r.name, r.reason])).toEqual([["b", "InvalidManifest"]]);
   });
 
@@ -253,7 +259,7 @@ describe("Controller", () => {
     tree = loaded([a, b]);
     const c = start();
     await c.sync();
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     tree = loaded([a]);
     await c.sync();
     expect(c.status().resources.map((r) => r.name)).toEqual(["a"]);
@@ -267,7 +273,7 @@ describe("Controller", () => {
     tree = loaded([...ms, g]);
     const c = start({ concurrency: 3, maxBatch: 4 });
     await c.sync();
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     for (const call of engine.calls) {
       expect(new Set(call.keys.map(kindOfKey)).size).toBe(1);
       expect(call.keys.length).toBeLessThanOrEqual(4);
@@ -283,7 +289,7 @@ describe("Controller", () => {
     const c = start({ resyncIntervalMs: 40 });
     await c.sync();
     c.start();
-    await vi.waitFor(() => expect(engine.reconciled().length).toBeGreaterThanOrEqual(6));
+    await vi.waitFor(() => expect(engine.reconciled().length).toBeGreaterThanOrEqual(6), WAIT);
   });
 
   it("sweeps the keys of one read group together, in one engine call", async () => {
@@ -296,10 +302,11 @@ describe("Controller", () => {
     // One slot: without units, the sweep would hand the keys out one by one.
     const c = start({ resyncIntervalMs: 1000, concurrency: 1 });
     await c.sync();
-    await vi.waitFor(() => expect(c.ready).toBe(true));
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     const before = engine.calls.length;
     c.start();
-    await vi.waitFor(() => expect(engine.calls.length).toBeGreaterThanOrEqual(before + 2));
+    // The two units sit in the two halves of the 1 s round: wait past its end.
+    await vi.waitFor(() => expect(engine.calls.length).toBeGreaterThanOrEqual(before + 2), { timeout: 5000 });
     await c.stop(1000);
     const sweep = engine.calls.slice(before, before + 2).map((call) => call.keys);
     expect(sweep).toEqual([ms.slice(0, 3).map((m) => m.key), [ms[3]?.key]]);
@@ -313,7 +320,7 @@ describe("Controller", () => {
     });
     const c = start();
     await c.sync();
-    await vi.waitFor(() => expect(engine.calls).toHaveLength(1));
+    await vi.waitFor(() => expect(engine.calls).toHaveLength(1), WAIT);
     let stopped = false;
     const stopping = c.stop(5000).then(() => {
       stopped = true;
@@ -333,7 +340,7 @@ describe("Controller", () => {
     engine.gate = new Promise(() => undefined);
     const c = start();
     await c.sync();
-    await vi.waitFor(() => expect(engine.calls).toHaveLength(1));
+    await vi.waitFor(() => expect(engine.calls).toHaveLength(1), WAIT);
     const started = Date.now();
     await c.stop(50);
     expect(Date.now() - started).toBeLessThan(1000);
