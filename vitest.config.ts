@@ -25,6 +25,8 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           env: awsEnv,
           globalSetup: ["test/global-setup.ts"],
+          // expect.poll waits for AWS and the controller: allow for a busy shared machine.
+          expect: { poll: { timeout: 10_000 } },
           // Files share one moto server and reset it, so they must not overlap.
           fileParallelism: false,
           testTimeout: 60_000,
