@@ -1,15 +1,14 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   GetFunctionEventInvokeConfigCommand,
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
 } from "@aws-sdk/client-lambda";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createFunction, createMapping, createQueue, resetMoto, sdk } from "../../support/aws.js";
-import { type FaultProxy, type RequestRecord, startFaultProxy } from "../../support/fault-proxy.js";
-import { doc, startController, status, type TestController } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { createFunction, createMapping, createQueue, sdk } from "../../support/aws.js";
+import type { RequestRecord } from "../../support/fault-proxy.js";
+import { controllerSuite, doc, startController, status } from "./harness.js";
 
 const FUNCTIONS = 4;
 const LAMBDA_RATE = 5;
@@ -28,27 +27,7 @@ function maxLambdaPerSecond(requests: readonly RequestRecord[]): number {
 }
 
 describe("controller under throttling and resources in motion", () => {
-  let dir: string;
-  let proxy: FaultProxy;
-  let controller: TestController | undefined;
-
-  beforeAll(async () => {
-    proxy = await startFaultProxy();
-  });
-  afterAll(async () => {
-    await proxy.close();
-  });
-
-  beforeEach(async () => {
-    await resetMoto();
-    proxy.reset();
-    dir = await mkdtemp(join(tmpdir(), "retryctl-faults-"));
-  });
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    await rm(dir, { recursive: true, force: true });
-  });
+  const suite = controllerSuite("faults");
 
   it("converges every resource, never dropping one, and keeps Lambda calls under its own rate", async () => {
     const uuids: string[] = [];
@@ -57,7 +36,7 @@ describe("controller under throttling and resources in motion", () => {
       const source = await createQueue(`fault-src-${i}`);
       uuids.push(await createMapping(`fault-fn-${i}`, source.arn, { BatchSize: 10 }));
       await writeFile(
-        join(dir, `fn-${i}.yaml`),
+        join(suite.dir, `fn-${i}.yaml`),
         doc("FunctionEventInvokeConfig", `fault-fn-${i}`, {
           functionName: `fault-fn-${i}`,
           maximumRetryAttempts: 1,
@@ -71,22 +50,23 @@ describe("controller under throttling and resources in motion", () => {
       );
     }
     // Lambda's real quota; a mapping changed within 3 s of its last change is in use; slow answers.
-    proxy.set({ lambdaQuota: { rps: 15 }, esmInUseMs: 3_000, latencyMs: 300 });
+    suite.proxy.set({ lambdaQuota: { rps: 15 }, esmInUseMs: 3_000, latencyMs: 300 });
 
     const startedAt = Date.now();
     const c = await startController({
-      dir,
-      endpoint: proxy.endpoint,
+      dir: suite.dir,
+      endpoint: suite.proxy.endpoint,
       rateLimits: { lambda: LAMBDA_RATE },
       backoff: { baseMs: 250, maxMs: 2_000 },
     });
-    controller = c;
+    suite.controller = c;
 
-    // The race users hit: the controller has read the mappings (Enabled) when someone else updates
+    // The race users hit: the suite.controller has read the mappings (Enabled) when someone else updates
     // them, so its own update meets ResourceInUseException on the wire.
     await expect
       .poll(
-        () => proxy.requests().some((r) => r.at >= startedAt && r.operation.includes("EventSourceMapping")),
+        () =>
+          suite.proxy.requests().some((r) => r.at >= startedAt && r.operation.includes("EventSourceMapping")),
         {
           timeout: 15_000,
           interval: 5,
@@ -94,15 +74,15 @@ describe("controller under throttling and resources in motion", () => {
       )
       .toBe(true);
     const handAt = Date.now();
-    const hand = sdk(proxy.endpoint).lambda;
+    const hand = sdk(suite.proxy.endpoint).lambda;
     await Promise.all(
       uuids.map((UUID) => hand.send(new UpdateEventSourceMappingCommand({ UUID, BatchSize: 7 }))),
     );
     const byHand = (r: RequestRecord) =>
       r.operation === "UpdateEventSourceMapping" && r.at >= handAt && r.at < handAt + 150;
-    expect(proxy.requests().filter(byHand)).toHaveLength(FUNCTIONS);
-    // Then a burst of throttles the controller did not cause.
-    proxy.set({ throttle: { service: "lambda", count: 6 } });
+    expect(suite.proxy.requests().filter(byHand)).toHaveLength(FUNCTIONS);
+    // Then a burst of throttles the suite.controller did not cause.
+    suite.proxy.set({ throttle: { service: "lambda", count: 6 } });
 
     await expect
       .poll(async () => (await status(c.url)).resources.filter((r) => r.status === "Synced").length, {
@@ -111,16 +91,16 @@ describe("controller under throttling and resources in motion", () => {
       })
       .toBe(2 * FUNCTIONS);
 
-    const injected = proxy.injected();
-    const mine = proxy.requests().filter((r) => r.at >= startedAt && !byHand(r));
+    const injected = suite.proxy.injected();
+    const mine = suite.proxy.requests().filter((r) => r.at >= startedAt && !byHand(r));
     const peak = maxLambdaPerSecond(mine);
     console.info(
-      `faults injected: ${JSON.stringify(injected)}; controller Lambda calls ` +
+      `faults injected: ${JSON.stringify(injected)}; suite.controller Lambda calls ` +
         `${mine.filter((r) => r.service === "lambda").length}, at most ${peak} in any second (limit ${LAMBDA_RATE}/s)`,
     );
     expect(injected.throttle).toBe(6);
     expect(injected.esmInUse).toBeGreaterThan(0);
-    // retryctl's own limiter kept it under the quota: the proxy's quota never had to throttle it.
+    // retryctl's own limiter kept it under the quota: the suite.proxy's quota never had to throttle it.
     expect(injected.lambdaQuota).toBe(0);
     expect(peak).toBeLessThanOrEqual(LAMBDA_RATE + 1);
 

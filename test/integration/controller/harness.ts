@@ -1,11 +1,16 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import type { StatusDocument } from "../../../src/controller/controller.js";
 import {
   type RunControllerOptions,
   type RunningController,
   runController,
 } from "../../../src/controller/run.js";
-import { motoEndpoint, TEST_CREDENTIALS, TEST_REGION } from "../../support/aws.js";
+import { motoEndpoint, resetMoto, TEST_CREDENTIALS, TEST_REGION } from "../../support/aws.js";
+import { type FaultProxy, startFaultProxy } from "../../support/fault-proxy.js";
 
 export interface LogLine {
   level: string;
@@ -72,4 +77,36 @@ export function doc(
 ) {
   const metadata = annotations ? { name, annotations } : { name };
   return `${JSON.stringify({ apiVersion: "retryctl.dev/v1alpha1", kind, metadata, spec }, null, 2)}\n`;
+}
+
+export interface ControllerSuite {
+  /** A fresh temporary manifest folder per test. */
+  dir: string;
+  /** One fault proxy for the file, reset before each test. */
+  proxy: FaultProxy;
+  /** Set it to the test's controller: it is stopped after the test. */
+  controller: TestController | undefined;
+}
+
+/**
+ * Registers the hooks controller tests share: a fault proxy for the file, and
+ * per test a reset moto, a fresh folder, and the controller stopped afterwards.
+ */
+export function controllerSuite(prefix: string): ControllerSuite {
+  const suite = { dir: "", controller: undefined } as unknown as ControllerSuite;
+  beforeAll(async () => {
+    suite.proxy = await startFaultProxy();
+  });
+  afterAll(() => suite.proxy.close());
+  beforeEach(async () => {
+    await resetMoto();
+    suite.proxy.reset();
+    suite.dir = await mkdtemp(join(tmpdir(), `retryctl-${prefix}-`));
+  });
+  afterEach(async () => {
+    await suite.controller?.stop();
+    suite.controller = undefined;
+    await rm(suite.dir, { recursive: true, force: true });
+  });
+  return suite;
 }

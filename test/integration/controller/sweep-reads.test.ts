@@ -1,7 +1,6 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createFunction,
   createMapping,
@@ -9,11 +8,9 @@ import {
   createRule,
   publishVersionAndAlias,
   putTarget,
-  resetMoto,
   TEST_RATE_LIMITS,
 } from "../../support/aws.js";
-import { type FaultProxy, startFaultProxy } from "../../support/fault-proxy.js";
-import { doc, startController, type TestController } from "./harness.js";
+import { controllerSuite, doc, startController } from "./harness.js";
 
 const FUNCTIONS = 3;
 const MAPPINGS = 150;
@@ -40,26 +37,7 @@ async function inParallel<T, R>(
 }
 
 describe("controller resync sweep: planned reads (design §4)", () => {
-  let dir: string;
-  let proxy: FaultProxy;
-  let controller: TestController | undefined;
-
-  beforeAll(async () => {
-    proxy = await startFaultProxy();
-  });
-  afterAll(async () => {
-    await proxy.close();
-  });
-  beforeEach(async () => {
-    await resetMoto();
-    proxy.reset();
-    dir = await mkdtemp(join(tmpdir(), "retryctl-sweep-reads-"));
-  });
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    await rm(dir, { recursive: true, force: true });
-  });
+  const suite = controllerSuite("sweep-reads");
 
   it("re-reads a round with one call per read group: one per function, per listing page, per rule", async () => {
     const functions = Array.from({ length: FUNCTIONS }, (_, i) => `sweep-fn-${i}`);
@@ -106,25 +84,25 @@ describe("controller resync sweep: planned reads (design §4)", () => {
         );
       }
     }
-    await writeFile(join(dir, "all.yaml"), docs.join("---\n"));
+    await writeFile(join(suite.dir, "all.yaml"), docs.join("---\n"));
 
-    controller = await startController({
-      dir,
-      endpoint: proxy.endpoint,
+    suite.controller = await startController({
+      dir: suite.dir,
+      endpoint: suite.proxy.endpoint,
       rateLimits: TEST_RATE_LIMITS,
       resyncIntervalMs: 2_000,
       logLevel: "info",
     });
-    const c = controller;
+    const c = suite.controller;
     const finished = () => c.logs.filter((l) => l.msg === "resync sweep finished").length;
     const started = Date.now();
     while (finished() < 1 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
     expect(finished()).toBe(1);
-    const from = proxy.requests().length;
+    const from = suite.proxy.requests().length;
     while (finished() < 2 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
     expect(finished()).toBe(2);
     const round: Record<string, number> = {};
-    for (const r of proxy.requests().slice(from)) {
+    for (const r of suite.proxy.requests().slice(from)) {
       const key = `${r.service}.${r.operation}`;
       round[key] = (round[key] ?? 0) + 1;
     }
