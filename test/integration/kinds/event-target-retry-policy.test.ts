@@ -2,7 +2,6 @@ import { ListTargetsByRuleCommand, type Target } from "@aws-sdk/client-eventbrid
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AwsClients, RequestEvent } from "../../../src/aws/clients.js";
-import { ResourceError } from "../../../src/aws/errors.js";
 import {
   type EventTargetRetryPolicyActual,
   type EventTargetRetryPolicySpec,
@@ -18,6 +17,7 @@ import {
   TEST_REGION,
   testAwsClients,
 } from "../../support/aws.js";
+import { readState } from "../../support/kinds.js";
 
 const kind = eventTargetRetryPolicy;
 let aws: AwsClients;
@@ -31,12 +31,10 @@ function desired(spec: Record<string, unknown>, name = "t"): DesiredResource<Eve
   return { name, region: TEST_REGION, identity: kind.identity(parsed, TEST_REGION), spec: parsed };
 }
 
-async function readOne(
+function readOne(
   resource: DesiredResource<EventTargetRetryPolicySpec>,
 ): Promise<EventTargetRetryPolicyActual> {
-  const got = (await kind.read(ctx, [resource])).get(resource.identity);
-  if (got === undefined || got instanceof ResourceError) throw got ?? new Error("no read result");
-  return got;
+  return readState(kind, ctx, resource);
 }
 
 /** The target as a second, independent client sees it. */

@@ -16,6 +16,7 @@ import {
   TEST_REGION,
   testAwsClients,
 } from "../../support/aws.js";
+import { desired, readState } from "../../support/kinds.js";
 
 let aws: AwsClients;
 let requests: RequestEvent[];
@@ -34,14 +35,11 @@ beforeEach(async () => {
 afterEach(() => aws.destroy());
 
 function resource(spec: Record<string, unknown>): DesiredResource<FunctionDeadLetterConfigSpec> {
-  const parsed = kind.specSchema.parse(spec);
-  return { name: "test", region: TEST_REGION, identity: kind.identity(parsed, TEST_REGION), spec: parsed };
+  return desired(kind, spec, TEST_REGION);
 }
 
-async function readOne(r: DesiredResource<FunctionDeadLetterConfigSpec>): Promise<DeadLetterState> {
-  const got = (await kind.read(ctx, [r])).get(r.identity);
-  if (got === undefined || got instanceof Error) throw got ?? new Error(`no read result for ${r.identity}`);
-  return got;
+function readOne(r: DesiredResource<FunctionDeadLetterConfigSpec>): Promise<DeadLetterState> {
+  return readState(kind, ctx, r);
 }
 
 async function reconcile(r: DesiredResource<FunctionDeadLetterConfigSpec>) {

@@ -10,6 +10,7 @@ import {
   queueRedrivePolicy,
 } from "../../../src/kinds/queue-redrive-policy.js";
 import { createQueue, resetMoto, sdk, TEST_REGION, testAwsClients } from "../../support/aws.js";
+import { readState } from "../../support/kinds.js";
 
 const kind = queueRedrivePolicy;
 let aws: AwsClients;
@@ -21,10 +22,8 @@ function desired(spec: Record<string, unknown>, name = "q"): DesiredResource<Que
   return { name, region: TEST_REGION, identity: kind.identity(parsed, TEST_REGION), spec: parsed };
 }
 
-async function readOne(resource: DesiredResource<QueueRedrivePolicySpec>): Promise<QueueRedrivePolicyActual> {
-  const got = (await kind.read(ctx, [resource])).get(resource.identity);
-  if (got === undefined || got instanceof ResourceError) throw got ?? new Error("no read result");
-  return got;
+function readOne(resource: DesiredResource<QueueRedrivePolicySpec>): Promise<QueueRedrivePolicyActual> {
+  return readState(kind, ctx, resource);
 }
 
 async function rawAttributes(url: string): Promise<Record<string, string>> {

@@ -1,18 +1,13 @@
-import {
-  PreconditionFailedException,
-  ResourceConflictException,
-  ResourceNotFoundException,
-} from "@aws-sdk/client-lambda";
-import { pino } from "pino";
+import { PreconditionFailedException, ResourceConflictException } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
-import type { AwsClients } from "../../../src/aws/clients.js";
 import {
   type DeadLetterState,
   type FunctionDeadLetterConfigSpec,
   functionDeadLetterConfig as kind,
   toDeadLetterState,
 } from "../../../src/kinds/function-dead-letter-config.js";
-import type { DesiredResource, KindContext } from "../../../src/kinds/kind.js";
+import type { DesiredResource } from "../../../src/kinds/kind.js";
+import { fakeLambdaContext, functionNotFound, type Handler } from "./fake-lambda.js";
 import { lintContext } from "./lint-context.js";
 
 const REGION = "us-east-1";
@@ -36,28 +31,6 @@ function resource(
 ): DesiredResource<FunctionDeadLetterConfigSpec> {
   return { name: "r", region, identity: kind.identity(s, region), spec: s };
 }
-
-type Handler = (command: string, input: Record<string, unknown>) => unknown;
-
-/** A LambdaClient stand-in that records each command and answers through `handler`. */
-function fakeContext(handler: Handler) {
-  const calls: { command: string; input: Record<string, unknown> }[] = [];
-  const client = {
-    async send(cmd: { constructor: { name: string }; input: Record<string, unknown> }) {
-      const command = cmd.constructor.name.replace(/Command$/, "");
-      calls.push({ command, input: cmd.input });
-      return handler(command, cmd.input);
-    },
-  };
-  const ctx: KindContext = {
-    aws: { lambda: () => client } as unknown as AwsClients,
-    log: pino({ level: "silent" }),
-  };
-  return { ctx, calls };
-}
-
-const notFound = () =>
-  new ResourceNotFoundException({ message: "Function not found", $metadata: { httpStatusCode: 404 } });
 
 describe("FunctionDeadLetterConfig schema", () => {
   it("accepts SQS and SNS targets and null, by name, partial ARN or ARN", () => {
@@ -125,8 +98,8 @@ describe("FunctionDeadLetterConfig diff", () => {
 
 describe("FunctionDeadLetterConfig read", () => {
   it("reads each function with GetFunction and isolates a missing one", async () => {
-    const { ctx, calls } = fakeContext((_command, input) => {
-      if (input.FunctionName === "gone") throw notFound();
+    const { ctx, calls } = fakeLambdaContext((_command, input) => {
+      if (input.FunctionName === "gone") throw functionNotFound();
       return {
         Configuration: {
           DeadLetterConfig: { TargetArn: QUEUE },
@@ -162,7 +135,7 @@ describe("FunctionDeadLetterConfig apply", () => {
   };
 
   async function applied(s: FunctionDeadLetterConfigSpec, actual = settled, handler: Handler = () => ({})) {
-    const { ctx, calls } = fakeContext(handler);
+    const { ctx, calls } = fakeLambdaContext(handler);
     await kind.apply(ctx, resource(s), actual, kind.diff(s, actual));
     return calls;
   }
@@ -186,7 +159,7 @@ describe("FunctionDeadLetterConfig apply", () => {
       { ...settled, lastUpdateStatus: "InProgress" },
       { ...settled, state: "Pending" },
     ]) {
-      const { ctx, calls } = fakeContext(() => ({}));
+      const { ctx, calls } = fakeLambdaContext(() => ({}));
       const s = spec({ targetArn: TOPIC });
       await expect(kind.apply(ctx, resource(s), actual, kind.diff(s, actual))).rejects.toMatchObject({
         code: "UpdateInProgress",
@@ -214,7 +187,7 @@ describe("FunctionDeadLetterConfig apply", () => {
       code: "UpdateInProgress",
       retry: "waiting",
     });
-    await expect(applied(s, settled, () => Promise.reject(notFound()))).rejects.toMatchObject({
+    await expect(applied(s, settled, () => Promise.reject(functionNotFound()))).rejects.toMatchObject({
       code: "FunctionNotFound",
       retry: "terminal",
     });

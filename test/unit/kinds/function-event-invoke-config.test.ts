@@ -1,19 +1,17 @@
 import {
   type FunctionEventInvokeConfig,
   ResourceConflictException,
-  ResourceNotFoundException,
   TooManyRequestsException,
 } from "@aws-sdk/client-lambda";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { AwsClients } from "../../../src/aws/clients.js";
 import { ResourceError } from "../../../src/aws/errors.js";
 import {
   type FunctionEventInvokeConfigSpec,
   functionEventInvokeConfig as kind,
   toState,
 } from "../../../src/kinds/function-event-invoke-config.js";
-import type { DesiredResource, KindContext } from "../../../src/kinds/kind.js";
+import type { DesiredResource } from "../../../src/kinds/kind.js";
+import { fakeLambdaContext, functionNotFound, type Handler } from "./fake-lambda.js";
 import { lintContext } from "./lint-context.js";
 
 const REGION = "us-east-1";
@@ -44,26 +42,6 @@ function resource(
 ): DesiredResource<FunctionEventInvokeConfigSpec> {
   return { name: "r", region, identity: kind.identity(s, region), spec: s };
 }
-
-type Handler = (command: string, input: Record<string, unknown>) => unknown;
-
-/** A LambdaClient stand-in that records each command and answers through `handler`. */
-function fakeContext(handler: Handler) {
-  const calls: { command: string; input: Record<string, unknown> }[] = [];
-  const client = {
-    async send(cmd: { constructor: { name: string }; input: Record<string, unknown> }) {
-      const command = cmd.constructor.name.replace(/Command$/, "");
-      calls.push({ command, input: cmd.input });
-      return handler(command, cmd.input);
-    },
-  };
-  const aws = { lambda: () => client } as unknown as AwsClients;
-  const ctx: KindContext = { aws, log: pino({ level: "silent" }) };
-  return { ctx, calls };
-}
-
-const notFound = () =>
-  new ResourceNotFoundException({ message: "Function not found", $metadata: { httpStatusCode: 404 } });
 
 describe("FunctionEventInvokeConfig schema", () => {
   it("accepts a name, partial ARN or ARN with every managed field, each also as null", () => {
@@ -231,7 +209,7 @@ describe("FunctionEventInvokeConfig diff", () => {
 
 describe("FunctionEventInvokeConfig read", () => {
   it("makes one List per function for all its qualifiers and name forms, matching configs by ARN suffix", async () => {
-    const { ctx, calls } = fakeContext((command, input) => {
+    const { ctx, calls } = fakeLambdaContext((command, input) => {
       if (command === "ListFunctionEventInvokeConfigs" && input.FunctionName === "orders") {
         // Some emulators leave `:$LATEST` off; AWS always sends it.
         return {
@@ -258,7 +236,7 @@ describe("FunctionEventInvokeConfig read", () => {
   });
 
   it("follows NextMarker through every page", async () => {
-    const { ctx, calls } = fakeContext((_command, input) =>
+    const { ctx, calls } = fakeLambdaContext((_command, input) =>
       input.Marker === undefined
         ? { FunctionEventInvokeConfigs: [{ FunctionArn: `${FN_ARN}:1` }], NextMarker: "m1" }
         : {
@@ -272,8 +250,8 @@ describe("FunctionEventInvokeConfig read", () => {
   });
 
   it("fails only the resources of a missing or throttled function", async () => {
-    const { ctx } = fakeContext((_command, input) => {
-      if (input.FunctionName === "gone") throw notFound();
+    const { ctx } = fakeLambdaContext((_command, input) => {
+      if (input.FunctionName === "gone") throw functionNotFound();
       if (input.FunctionName === "busy")
         throw new TooManyRequestsException({ message: "slow down", $metadata: { httpStatusCode: 429 } });
       return { FunctionEventInvokeConfigs: [] };
@@ -293,10 +271,10 @@ describe("FunctionEventInvokeConfig read", () => {
   });
 
   it("reports a missing alias or version as QualifierNotFound instead of planning a create", async () => {
-    const { ctx, calls } = fakeContext((command, input) => {
+    const { ctx, calls } = fakeLambdaContext((command, input) => {
       if (command === "ListFunctionEventInvokeConfigs") return { FunctionEventInvokeConfigs: [] };
       if (command === "GetFunction" && input.Qualifier === "live") return { Configuration: {} };
-      throw notFound();
+      throw functionNotFound();
     });
     const live = resource(spec({ qualifier: "live" }));
     const typo = resource(spec({ qualifier: "lvie" }));
@@ -307,7 +285,7 @@ describe("FunctionEventInvokeConfig read", () => {
   });
 
   it("refuses a function ARN from another region than the resource's", async () => {
-    const { ctx, calls } = fakeContext(() => ({ FunctionEventInvokeConfigs: [] }));
+    const { ctx, calls } = fakeLambdaContext(() => ({ FunctionEventInvokeConfigs: [] }));
     const r = resource(spec({ functionName: FN_ARN }), "eu-west-1");
     const result = await kind.read(ctx, [r]);
     expect(result.get(r.identity)).toMatchObject({ code: "RegionMismatch", retry: "terminal" });
@@ -323,7 +301,7 @@ describe("FunctionEventInvokeConfig apply", () => {
   });
 
   async function applied(s: FunctionEventInvokeConfigSpec, actual = current, handler: Handler = () => ({})) {
-    const { ctx, calls } = fakeContext(handler);
+    const { ctx, calls } = fakeLambdaContext(handler);
     await kind.apply(ctx, resource(s), actual, kind.diff(s, actual));
     return calls;
   }
@@ -360,7 +338,7 @@ describe("FunctionEventInvokeConfig apply", () => {
     expect(calls).toEqual([
       { command: "DeleteFunctionEventInvokeConfig", input: { FunctionName: "orders", Qualifier: "live" } },
     ]);
-    const { ctx, calls: none } = fakeContext(() => ({}));
+    const { ctx, calls: none } = fakeLambdaContext(() => ({}));
     await kind.apply(ctx, resource(spec({ onFailure: null })), { exists: false }, []);
     expect(none).toEqual([]);
   });
@@ -378,14 +356,14 @@ describe("FunctionEventInvokeConfig apply", () => {
 
   it("classifies failures: missing function or qualifier is terminal, a function in update waits", async () => {
     await expect(
-      applied(spec({ maximumRetryAttempts: 0 }), current, () => Promise.reject(notFound())),
+      applied(spec({ maximumRetryAttempts: 0 }), current, () => Promise.reject(functionNotFound())),
     ).rejects.toMatchObject({
       code: "FunctionNotFound",
       retry: "terminal",
     });
     await expect(
       applied(spec({ qualifier: "live", maximumRetryAttempts: 0 }), current, () =>
-        Promise.reject(notFound()),
+        Promise.reject(functionNotFound()),
       ),
     ).rejects.toMatchObject({ code: "QualifierNotFound", retry: "terminal" });
     const conflict = new ResourceConflictException({
