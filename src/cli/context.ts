@@ -1,9 +1,8 @@
 import type { Logger } from "pino";
 import { callerAccount } from "../aws/caller.js";
-import { AwsClients, type RequestEvent } from "../aws/clients.js";
+import { AwsClients } from "../aws/clients.js";
 import { RateLimiter } from "../aws/rate-limiter.js";
 import { createLogger } from "../log/logger.js";
-import type { Metrics } from "../metrics/metrics.js";
 import { Guard } from "../policy/guard.js";
 import { loadPolicyFile, type Policy } from "../policy/policy.js";
 import { formatManifestError, type OutputFormat } from "./output.js";
@@ -44,11 +43,10 @@ export function oneShotLogger(options: GlobalOptions, stderr: (text: string) => 
   return createLogger(options.logLevel ?? "warn", { write: stderr });
 }
 
-export function createAws(options: GlobalOptions, metrics?: Metrics): AwsClients {
-  const aws: { endpoint?: string; limiter: RateLimiter; onRequest?: (e: RequestEvent) => void } = {
+/** The one-shot commands' clients: same limiter as the controller, nothing counted. */
+export function createAws(options: GlobalOptions): AwsClients {
+  return new AwsClients({
     limiter: new RateLimiter(),
-  };
-  if (options.endpointUrl) aws.endpoint = options.endpointUrl;
-  if (metrics) aws.onRequest = metrics.countAwsRequest;
-  return new AwsClients(aws);
+    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+  });
 }

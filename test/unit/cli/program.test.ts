@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../../src/cli/program.js";
 
@@ -27,5 +30,31 @@ describe("the CLI surface", () => {
     const { code, err } = await run("deploy");
     expect(code).toBe(1);
     expect(err).toContain("unknown command");
+  });
+});
+
+describe("global flags from RETRYCTL_* environment variables", () => {
+  it("RETRYCTL_OUTPUT=json switches validate to JSON, as --output json does", async () => {
+    process.env.RETRYCTL_OUTPUT = "json";
+    try {
+      const { code, out } = await run("validate", "manifests");
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).toEqual({ valid: true, errors: [], warnings: [] });
+    } finally {
+      delete process.env.RETRYCTL_OUTPUT;
+    }
+  });
+});
+
+describe("exit codes without AWS", () => {
+  it("diff exits 1 when a manifest is invalid (no resource left to read)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "retryctl-cli-"));
+    await writeFile(
+      join(dir, "bad.yaml"),
+      "apiVersion: retryctl.dev/v1alpha1\nkind: Nope\nmetadata:\n  name: x\nspec: {}\n",
+    );
+    const { code, out } = await run("diff", dir, "--output", "json");
+    expect(code).toBe(1);
+    expect(JSON.parse(out).manifestErrors[0]).toMatchObject({ file: "bad.yaml", line: 2, path: "kind" });
   });
 });
