@@ -102,15 +102,15 @@ export class AwsClients {
 
   #instrument(client: Client, service: AwsService, region: string): void {
     const { limiter, onRequest } = this.#options;
-    // The deserialize step runs once per attempt, inside the SDK's retry loop,
-    // and sees the typed error the deserializer throws.
     // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware generics differ per client.
-    (client.middlewareStack as any).add(
+    const stack = client.middlewareStack as any;
+    // Inside the retry loop, so every attempt waits for its turn and is counted; before signing,
+    // so a request that waited in a long queue is not sent with a signature dated from before it.
+    stack.addRelativeTo(
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       (next: any, context: any) => async (args: any) => {
         const operation = String(context.commandName ?? "Unknown").replace(/Command$/, "");
         await limiter.acquire(bucketFor(service, operation), region);
-        rememberSigningSecrets(args.request);
         try {
           const result = await next(args);
           onRequest?.({ service, operation, region, outcome: "success" });
@@ -129,7 +129,15 @@ export class AwsClients {
           throw err;
         }
       },
-      { step: "deserialize", priority: "high", name: "retryctlLimitAndCount" },
+      { relation: "before", toMiddleware: "httpSigningMiddleware", name: "retryctlLimitAndCount" },
+    );
+    stack.add(
+      // biome-ignore lint/suspicious/noExplicitAny: as above.
+      (next: any) => async (args: any) => {
+        rememberSigningSecrets(args.request);
+        return next(args);
+      },
+      { step: "deserialize", priority: "high", name: "retryctlRememberSigningSecrets" },
     );
   }
 }

@@ -10,6 +10,7 @@ import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { arnOf, baseSpecShape, checkArnRegion, intRange, managed } from "../manifests/fields.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
+import { readEach } from "./read-each.js";
 import { scopeOf } from "./scope.js";
 
 const DEFAULT_BUS = "default";
@@ -197,8 +198,10 @@ export const eventTargetRetryPolicy: Kind<EventTargetRetryPolicySpec, EventTarge
       if (group) group.push(r);
       else groups.set(key, [r]);
     }
-    const entries = await Promise.all([...groups.values()].map((group) => readRule(ctx, group)));
-    const result: ReadResult<EventTargetRetryPolicyActual> = new Map(entries.flat());
+    const result: ReadResult<EventTargetRetryPolicyActual> = new Map();
+    await readEach(groups.values(), async (group) => {
+      for (const [identity, outcome] of await readRule(ctx, group)) result.set(identity, outcome);
+    });
     return result;
   },
 

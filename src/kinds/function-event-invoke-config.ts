@@ -15,6 +15,7 @@ import { baseSpecShape, checkArnRegion, functionNameSchema, intRange, managed } 
 import { failurePathFact } from "./facts.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
+import { readEach } from "./read-each.js";
 import { scopeOf } from "./scope.js";
 
 const LATEST = "$LATEST";
@@ -350,7 +351,7 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
       group.members.push(r);
       groups.set(key, group);
     }
-    await Promise.all([...groups.values()].map((g) => readGroup(ctx, g.region, g.name, g.members, out)));
+    await readEach(groups.values(), (g) => readGroup(ctx, g.region, g.name, g.members, out));
     return out;
   },
 

@@ -9,6 +9,7 @@ import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { baseSpecShape, intRange, managed } from "../manifests/fields.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
+import { readEach } from "./read-each.js";
 import { scopeOf } from "./scope.js";
 import {
   forgetQueueUrl,
@@ -280,11 +281,9 @@ export const queueRedrivePolicy: Kind<QueueRedrivePolicySpec, QueueRedrivePolicy
 
   async read(ctx, resources) {
     const result: ReadResult<QueueRedrivePolicyActual> = new Map();
-    await Promise.all(
-      resources.map(async (r) => {
-        result.set(r.identity, await readOne(ctx, r));
-      }),
-    );
+    await readEach(resources, async (r) => {
+      result.set(r.identity, await readOne(ctx, r));
+    });
     return result;
   },
 

@@ -1,5 +1,6 @@
 import { realpath } from "node:fs/promises";
 import { basename, posix, sep } from "node:path";
+import pMap from "p-map";
 import type { AnyKind } from "../kinds/kind.js";
 import { findConflicts } from "./conflicts.js";
 import { contentHash, type HashedFile } from "./hash.js";
@@ -35,19 +36,6 @@ function toPosix(path: string): string {
   return path.split(sep).join("/");
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /**
  * Walks and reads one tree. If something vanished and the root now resolves
  * elsewhere, the tree was swapped mid-read (git-sync): read the new one whole
@@ -57,11 +45,15 @@ async function readTree(dir: string, display: (rel: string, single: boolean) => 
   let tree: Tree | undefined;
   for (let attempt = 0; attempt < TREE_ATTEMPTS; attempt++) {
     const walk = await walkManifestDir(dir);
-    const files = await mapLimit(walk.files, READ_CONCURRENCY, async (f) => ({
-      display: display(f.rel, walk.single),
-      real: f.real,
-      content: await readManifestFile(f.real),
-    }));
+    const files = await pMap(
+      walk.files,
+      async (f) => ({
+        display: display(f.rel, walk.single),
+        real: f.real,
+        content: await readManifestFile(f.real),
+      }),
+      { concurrency: READ_CONCURRENCY },
+    );
     tree = { walk, files };
     const torn = walk.vanished || files.some((f) => !f.content.ok && f.content.vanished);
     if (!torn || walk.root === undefined) break;

@@ -1,7 +1,9 @@
+import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { scrubSecrets } from "../log/secrets.js";
+import { jsonChunks } from "./json-chunks.js";
 import type { ListenAddress } from "./listen.js";
 
 /** What the HTTP surface reads; it never changes anything (design §3). */
@@ -10,7 +12,7 @@ export interface StatusSource {
   alive(): boolean;
   readiness(): { ready: boolean; detail: string };
   /** The `/status` document. */
-  status(): unknown;
+  status(): object;
   /** Prometheus text exposition and its content type. */
   metrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -24,7 +26,8 @@ type Handler = (source: StatusSource) => Promise<Reply> | Reply;
 interface Reply {
   status: number;
   contentType: string;
-  body: string;
+  /** Text, or chunks written as they come (no content-length: chunked encoding). */
+  body: string | Iterable<string>;
 }
 
 const text = (status: number, body: string): Reply => ({
@@ -46,7 +49,7 @@ const ROUTES: Record<string, Handler> = {
   "/status": (s) => ({
     status: 200,
     contentType: "application/json; charset=utf-8",
-    body: `${JSON.stringify(s.status(), null, 2)}\n`,
+    body: jsonChunks(s.status() as Record<string, unknown>),
   }),
 };
 
@@ -91,7 +94,7 @@ export class StatusServer {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > MAX_BODY_BYTES) {
       // Answer before a byte of the body is read; `connection: close` then drops the socket, body unread.
-      this.#send(req, res, text(413, "request body too large"), { connection: "close" });
+      void this.#send(req, res, text(413, "request body too large"), { connection: "close" });
       return;
     }
     let received = 0;
@@ -100,7 +103,7 @@ export class StatusServer {
       received += chunk.length;
       if (received > MAX_BODY_BYTES && !rejected) {
         rejected = true;
-        this.#send(req, res, text(413, "request body too large"), { connection: "close" });
+        void this.#send(req, res, text(413, "request body too large"), { connection: "close" });
       }
     });
     req.on("end", () => {
@@ -117,25 +120,43 @@ export class StatusServer {
       return this.#send(req, res, text(405, "method not allowed"), { allow: ALLOW });
     }
     try {
-      this.#send(req, res, await handler(this.#source));
+      await this.#send(req, res, await handler(this.#source));
     } catch (err) {
       this.#log.error({ err, path }, "HTTP handler failed");
-      this.#send(req, res, text(500, "internal error"));
+      if (res.headersSent) res.destroy();
+      else await this.#send(req, res, text(500, "internal error"));
     }
   }
 
-  #send(req: IncomingMessage, res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
+  async #send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reply: Reply,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
     if (res.headersSent) return;
-    // Status messages quote AWS errors; the engine scrubs them already, this is the last line of defence.
-    const body = Buffer.from(scrubSecrets(reply.body), "utf8");
-    res.writeHead(reply.status, {
+    const common = {
       "content-type": reply.contentType,
-      "content-length": body.length,
       "cache-control": "no-store",
       "x-content-type-options": "nosniff",
       ...headers,
-    });
-    res.end(req.method === "HEAD" ? undefined : body);
+    };
+    // Status messages quote AWS errors; the engine scrubs them already, this is the last line of defence.
+    if (typeof reply.body === "string") {
+      const body = Buffer.from(scrubSecrets(reply.body), "utf8");
+      res.writeHead(reply.status, { ...common, "content-length": body.length });
+      res.end(req.method === "HEAD" ? undefined : body);
+      return;
+    }
+    res.writeHead(reply.status, common);
+    if (req.method !== "HEAD") {
+      for (const chunk of reply.body) {
+        if (res.destroyed) return;
+        // Each chunk holds whole JSON values, so a secret is never split between two of them.
+        if (!res.write(scrubSecrets(chunk))) await once(res, "drain");
+      }
+    }
+    res.end();
   }
 }
 

@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
 import { readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import git from "isomorphic-git";
 
 const SHA_RE = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
@@ -23,7 +22,7 @@ export async function gitRevision(dir: string): Promise<string | undefined> {
     const dotGit = join(current, ".git");
     const info = await stat(dotGit).catch(() => undefined);
     if (info?.isDirectory()) {
-      return git.resolveRef({ fs, dir: current, ref: "HEAD" }).catch(() => undefined);
+      return resolveRef({ dir: current, ref: "HEAD" });
     }
     if (info?.isFile()) return worktreeHead(dotGit);
     if (dirname(current) === current) return undefined;
@@ -42,7 +41,19 @@ async function worktreeHead(dotGitFile: string): Promise<string | undefined> {
   if (!ref) return undefined;
   const common = (await readFile(join(gitdir, "commondir"), "utf8").catch(() => "")).trim();
   const commonDir = common ? resolve(gitdir, common) : gitdir;
-  return git.resolveRef({ fs, gitdir: commonDir, ref }).catch(() => undefined);
+  return resolveRef({ gitdir: commonDir, ref });
+}
+
+/**
+ * A ref through isomorphic-git, loaded on first use: a git-sync worktree is named
+ * after its SHA and needs no ref lookup, and the library is a sizeable part of
+ * an idle controller's memory.
+ */
+async function resolveRef(
+  where: ({ dir: string } | { gitdir: string }) & { ref: string },
+): Promise<string | undefined> {
+  const { default: git } = await import("isomorphic-git");
+  return git.resolveRef({ fs, ...where }).catch(() => undefined);
 }
 
 /** The revision the contract asks for: the commit SHA where there is one, else the manifests' content hash. */

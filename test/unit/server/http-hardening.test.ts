@@ -54,7 +54,7 @@ const INTERNALS = "TypeError: boom at /srv/retryctl/src/controller/status.ts:12:
 
 class Source implements StatusSource {
   fail: "alive" | "readiness" | "status" | "metrics" | undefined;
-  statusDoc: unknown = { resources: [] };
+  statusDoc: object = { resources: [] };
   alive() {
     if (this.fail === "alive") throw new TypeError(INTERNALS);
     return true;

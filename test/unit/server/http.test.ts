@@ -92,10 +92,21 @@ describe("StatusServer", () => {
   });
 
   it("answers HEAD with headers only", async () => {
-    const head = await call(port, "HEAD", "/status");
+    const head = await call(port, "HEAD", "/healthz");
     expect(head.status).toBe(200);
     expect(Number(head.headers["content-length"])).toBeGreaterThan(0);
     expect(head.body).toBe("");
+    const status = await call(port, "HEAD", "/status");
+    expect(status.status).toBe(200);
+    expect(status.headers["content-type"]).toMatch(/^application\/json/);
+    expect(status.body).toBe("");
+  });
+
+  it("streams /status (chunked, no content-length) as the same JSON", async () => {
+    const answer = await call(port, "GET", "/status");
+    expect(answer.headers["transfer-encoding"]).toBe("chunked");
+    expect(answer.headers["content-length"]).toBeUndefined();
+    expect(JSON.parse(answer.body)).toEqual(JSON.parse(JSON.stringify(state.status())));
   });
 
   it("refuses anything but GET and HEAD with 405 and an Allow header", async () => {

@@ -1,0 +1,51 @@
+import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { expect, it } from "vitest";
+import { type RateBucket, RateLimiter } from "../../../src/aws/rate-limiter.js";
+import { TEST_RATE_LIMITS, TEST_REGION, testAwsClients } from "../../support/aws.js";
+
+/** Grants every request after a pause, remembering when. */
+class SlowLimiter extends RateLimiter {
+  readonly granted: number[] = [];
+  constructor(readonly pauseMs: number) {
+    super(TEST_RATE_LIMITS);
+  }
+  override async acquire(bucket: RateBucket, region: string): Promise<void> {
+    await super.acquire(bucket, region);
+    await new Promise((r) => setTimeout(r, this.pauseMs));
+    this.granted.push(Date.now());
+  }
+}
+
+/** X-Amz-Date (yyyymmddThhmmssZ) as milliseconds since the epoch. */
+function amzDate(value: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) throw new Error(`not an X-Amz-Date: ${value}`);
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  return Date.UTC(y as number, (mo as number) - 1, d, h, mi, s);
+}
+
+it("signs a request only after the rate limiter let it go, so a long wait cannot age its signature", async () => {
+  const limiter = new SlowLimiter(1_100);
+  const { aws, requests } = testAwsClients({ limiter });
+  const client = aws.lambda(TEST_REGION);
+  const signedAt: number[] = [];
+  client.middlewareStack.add(
+    (next, _context) => async (args) => {
+      const headers = (args.request as { headers: Record<string, string> }).headers;
+      signedAt.push(amzDate(headers["x-amz-date"] ?? ""));
+      return next(args);
+    },
+    { step: "deserialize", priority: "low", name: "testReadSignature" },
+  );
+  try {
+    await client.send(new ListFunctionsCommand({}));
+  } finally {
+    aws.destroy();
+  }
+  expect(requests).toEqual([expect.objectContaining({ operation: "ListFunctions", outcome: "success" })]);
+  expect(limiter.granted).toHaveLength(1);
+  expect(signedAt).toHaveLength(1);
+  // The date has one-second resolution: signed after the grant means not before the grant's second.
+  const grantSecond = Math.floor((limiter.granted[0] as number) / 1000) * 1000;
+  expect(signedAt[0]).toBeGreaterThanOrEqual(grantSecond);
+});
