@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { promisify } from "node:util";
 import { TEST_CREDENTIALS, TEST_REGION } from "../test/support/aws.js";
 import { ALIAS, DESIRED, type KindName, manifestCounts, type Scenario } from "./scenario.js";
@@ -147,8 +148,14 @@ export interface CliBaselineResult {
   awsCliVersion: string;
 }
 
+/**
+ * The Debian package's CLI (what the seed's recipe names) where it is installed,
+ * otherwise whichever `aws` comes first on the PATH; the version is recorded.
+ */
+const AWS_CLI = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
+
 export async function awsCliVersion(): Promise<string> {
-  const { stdout, stderr } = await run("aws", ["--version"]);
+  const { stdout, stderr } = await run(AWS_CLI, ["--version"]);
   return (stdout || stderr).trim();
 }
 
@@ -173,7 +180,7 @@ export async function runBaselineCli(
   for (const cmd of sample) {
     const t = performance.now();
     try {
-      await run("aws", ["--endpoint-url", endpoint, "--output", "json", ...cmd.args], {
+      await run(AWS_CLI, ["--endpoint-url", endpoint, "--output", "json", ...cmd.args], {
         env,
         maxBuffer: 4 * 1024 * 1024,
       });

@@ -88,6 +88,3 @@ export const LOAD_SIZES: Sizes = {
   targetsPerRule: 2,
   consumersPerStream: 3,
 };
-
-/** Node flag of the second controller-memory measurement: a small young generation (V8's default grows with RAM). */
-export const TUNED_FLAG = "--max-semi-space-size=4";

@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { get } from "node:http";
 import pino from "pino";
 import { runController } from "../src/controller/run.js";
 import { procMemory } from "./proc-memory.js";
@@ -48,7 +49,9 @@ const timer = setInterval(sample, 200);
 await new Promise((r) => setTimeout(r, seconds * 1000));
 clearInterval(timer);
 sample();
-const status = (await (await fetch(`http://127.0.0.1:${controller.address.port}/status`)).json()) as {
+// node:http, which the server has loaded already: fetch would load undici into this process and its
+// memory would be counted as the controller's.
+const status = JSON.parse(await getText(`http://127.0.0.1:${controller.address.port}/status`)) as {
   resources: unknown[];
 };
 const memory = procMemory();
@@ -68,3 +71,17 @@ writeFileSync(
   }),
 );
 process.exit(0);
+
+function getText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve(body));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+}

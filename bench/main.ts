@@ -11,13 +11,14 @@ import { REPO_ROOT, startMoto } from "../test/support/moto-server.js";
 import { type CliBaselineResult, runBaselineCli } from "./baseline-cli.js";
 import { type BaselineResult, runBaselineSdk } from "./baseline-sdk.js";
 import { measureCommitLatency } from "./commit-latency.js";
-import { type BenchConfig, FULL, LOAD_SIZES, QUICK, TUNED_FLAG } from "./config.js";
+import { type BenchConfig, FULL, LOAD_SIZES, QUICK } from "./config.js";
 import { machineInfo } from "./machine.js";
 import { scenarioManifests, writeManifests } from "./manifests.js";
 import { measureReconcile, type ReconcileMeasure, retryctlClients } from "./measure.js";
 import { floorsFor, summarise } from "./report.js";
 import { buildScenario, manifestCounts, type Scenario } from "./scenario.js";
 import { driftAll, seedScenario } from "./seed.js";
+import { type MemoryCgroup, memoryCgroup, type Shipped, shippedConfig } from "./shipped.js";
 import { median } from "./stats.js";
 
 interface LoadChildResult {
@@ -140,16 +141,33 @@ async function repetition(
   };
 }
 
+/** Runs a bench script in a child process (as shipped: the image's node flags and env, in its memory cgroup). */
 async function child(
   script: string,
   args: string[],
   out: string,
-  nodeFlags: string[] = [],
+  shipped?: { config: Shipped; cgroup: MemoryCgroup | undefined },
 ): Promise<unknown> {
-  await run(process.execPath, [...nodeFlags, join(import.meta.dirname, script), ...args, out], {
+  let command = process.execPath;
+  let argv = [...(shipped?.config.nodeFlags ?? []), join(import.meta.dirname, script), ...args, out];
+  if (shipped?.cgroup) ({ command, args: argv } = shipped.cgroup.wrap(command, argv));
+  await run(command, argv, {
     maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, ...shipped?.config.env },
   });
   return JSON.parse(await readFile(out, "utf8"));
+}
+
+function describeShipped({ config, cgroup }: { config: Shipped; cgroup: MemoryCgroup | undefined }): string {
+  const limit = `${config.memoryLimitBytes / 2 ** 20}Mi`;
+  const flags = config.nodeFlags.length > 0 ? config.nodeFlags.join(" ") : "no node flags";
+  const env = Object.entries(config.env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const where = cgroup
+    ? `in a cgroup ${cgroup.version} with memory limit ${limit}`
+    : `WITHOUT the ${limit} memory limit (no memory cgroup could be made here)`;
+  return `node ${flags}, ${env || "no env"}, ${where}`;
 }
 
 async function main(): Promise<void> {
@@ -239,38 +257,68 @@ async function main(): Promise<void> {
       const big = buildScenario(LOAD_SIZES, moto.endpoint, "l");
       const bigDir = join(trees, "manifests-5000");
       await writeManifests(bigDir, scenarioManifests(big));
-      log(`5 load + validate ${config.loadManifests} manifests (${config.loadProcesses} child processes)…`);
-      // A fresh process per run: the first load (JIT warm-up included) is what a starting controller pays.
-      const loads: LoadChildResult[] = [];
-      for (let i = 0; i < config.loadProcesses; i++) {
-        const out = join(work, `load-${i}.json`);
-        loads.push(
-          (await child("load-child.js", [bigDir, String(config.loadRepeats)], out)) as LoadChildResult,
+      const image = await shippedConfig();
+      const cgroup = await memoryCgroup(image.memoryLimitBytes);
+      const shipped = { config: image, cgroup };
+      try {
+        // A fresh process per run: the first load (JIT warm-up included) is what a starting controller pays.
+        const loads = async (as?: typeof shipped) => {
+          const runs: LoadChildResult[] = [];
+          for (let i = 0; i < config.loadProcesses; i++) {
+            const out = join(work, `load-${as ? "shipped-" : ""}${i}.json`);
+            runs.push(
+              (await child(
+                "load-child.js",
+                [bigDir, String(config.loadRepeats)],
+                out,
+                as,
+              )) as LoadChildResult,
+            );
+          }
+          return {
+            manifests: runs[0]?.manifests,
+            errors: runs[0]?.errors,
+            firstMs: median(runs.map((l) => l.firstMs)),
+            warmMedianMs: median(runs.map((l) => l.warmMedianMs)),
+            rssBeforeKiB: median(runs.map((l) => l.rssBeforeKiB)),
+            vmHwmKiB: median(runs.map((l) => l.vmHwmKiB)),
+            processes: runs,
+          };
+        };
+        log(
+          `5 load + validate ${config.loadManifests} manifests (${config.loadProcesses} child processes, node defaults)…`,
         );
+        result.load = await loads();
+        log(`5 the same as shipped (${describeShipped(shipped)})…`);
+        result.loadShipped = { ...(await loads(shipped)), shipped: describeShipped(shipped) };
+        // The controller's steady state: the resources exist (observe mode: it reads them and reports drift).
+        log(`5 seeding the ${config.loadManifests} resources…`);
+        await seedScenario(big, moto.endpoint);
+        const ctl = (dir: string, name: string, as?: typeof shipped) =>
+          child(
+            "controller-child.js",
+            [dir, moto.endpoint, String(config.controllerSeconds)],
+            join(work, `${name}.json`),
+            as,
+          );
+        log(`5 controller holding them for ${config.controllerSeconds} s, node defaults (child process)…`);
+        result.controllerMemory = await ctl(bigDir, "controller");
+        log("5 the same as shipped…");
+        result.controllerMemoryShipped = {
+          ...((await ctl(bigDir, "controller-shipped", shipped)) as object),
+          shipped: describeShipped(shipped),
+        };
+        // The worst case: nothing exists, so every resource fails and is retried with backoff.
+        const missingDir = join(trees, "manifests-5000-missing");
+        await writeManifests(missingDir, scenarioManifests(buildScenario(LOAD_SIZES, moto.endpoint, "m")));
+        log("5 as shipped, none of the resources existing…");
+        result.controllerMemoryMissing = {
+          ...((await ctl(missingDir, "controller-missing", shipped)) as object),
+          shipped: describeShipped(shipped),
+        };
+      } finally {
+        await cgroup?.remove();
       }
-      result.load = {
-        manifests: loads[0]?.manifests,
-        errors: loads[0]?.errors,
-        firstMs: median(loads.map((l) => l.firstMs)),
-        warmMedianMs: median(loads.map((l) => l.warmMedianMs)),
-        rssBeforeKiB: median(loads.map((l) => l.rssBeforeKiB)),
-        vmHwmKiB: median(loads.map((l) => l.vmHwmKiB)),
-        processes: loads,
-      };
-      log(`5 controller holding them for ${config.controllerSeconds} s (child process)…`);
-      result.controllerMemory = await child(
-        "controller-child.js",
-        [bigDir, moto.endpoint, String(config.controllerSeconds)],
-        join(work, "controller.json"),
-      );
-      // V8 sizes the young generation from the machine's memory; a small one shows how much of the
-      // peak is collectable garbage rather than data the controller holds.
-      result.controllerMemoryTuned = await child(
-        "controller-child.js",
-        [bigDir, moto.endpoint, String(config.controllerSeconds)],
-        join(work, "controller-tuned.json"),
-        [TUNED_FLAG],
-      );
     }
     await rm(trees, { recursive: true, force: true });
   } finally {

@@ -1,5 +1,5 @@
 import type { CommitLatencyResult } from "./commit-latency.js";
-import { type BenchConfig, TUNED_FLAG } from "./config.js";
+import type { BenchConfig } from "./config.js";
 import type { MachineInfo } from "./machine.js";
 import type { Repetition } from "./main.js";
 import type { CallCounts, ReconcileMeasure } from "./measure.js";
@@ -68,17 +68,21 @@ interface Inputs {
   floors?: Floors;
   repetitions?: Repetition[];
   commitLatency?: CommitLatencyResult;
-  load?: {
-    manifests: number;
-    errors: number;
-    firstMs: number;
-    warmMedianMs: number;
-    rssBeforeKiB: number;
-    vmHwmKiB: number;
-    processes?: { firstMs: number }[];
-  };
+  load?: LoadMeasure;
+  loadShipped?: LoadMeasure & { shipped: string };
   controllerMemory?: ControllerMemory;
-  controllerMemoryTuned?: ControllerMemory;
+  controllerMemoryShipped?: ControllerMemory & { shipped: string };
+  controllerMemoryMissing?: ControllerMemory & { shipped: string };
+}
+
+interface LoadMeasure {
+  manifests: number;
+  errors: number;
+  firstMs: number;
+  warmMedianMs: number;
+  rssBeforeKiB: number;
+  vmHwmKiB: number;
+  processes?: { firstMs: number }[];
 }
 
 interface ControllerMemory {
@@ -313,39 +317,45 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
 
   const load = r.load;
   const ctl = r.controllerMemory;
-  if (load && ctl) {
+  const loadShipped = r.loadShipped;
+  const ctlShipped = r.controllerMemoryShipped;
+  if (load && ctl && loadShipped && ctlShipped) {
+    const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+    const firsts = (l: LoadMeasure) => (l.processes ?? []).map((p) => Math.round(p.firstMs)).join(", ");
     lines.push("## Part 5: 5,000 manifests", "");
+    lines.push(`As shipped: ${ctlShipped.shipped}.`, "");
     lines.push(
-      "| measure | value |",
-      "|---|---|",
-      `| load + validate, first load of a fresh process (median of ${load.processes?.length ?? 1}) | ${Math.round(load.firstMs)} ms (${(load.processes ?? []).map((p) => Math.round(p.firstMs)).join(", ")}) |`,
-      `| load + validate, further loads (what a commit costs; median) | ${Math.round(load.warmMedianMs)} ms |`,
-      `| loader process peak RSS after the first load (VmHWM) | ${(load.vmHwmKiB / 1024).toFixed(1)} MiB (${(load.rssBeforeKiB / 1024).toFixed(1)} MiB before it) |`,
-      `| controller holding them, peak RSS over ${ctl.seconds} s (VmHWM) | ${(ctl.vmHwmKiB / 1024).toFixed(1)} MiB |`,
-      `| controller RSS at the end | ${(ctl.rssEndKiB / 1024).toFixed(1)} MiB (JS heap in use ${(ctl.heapUsedKiB / 1024).toFixed(1)} MiB) |`,
+      "| measure | node defaults, no memory limit | as shipped |",
+      "|---|---|---|",
+      `| load + validate, first load of a fresh process (median of ${load.processes?.length ?? 1}) | ${Math.round(load.firstMs)} ms (${firsts(load)}) | ${Math.round(loadShipped.firstMs)} ms (${firsts(loadShipped)}) |`,
+      `| load + validate, further loads (what a commit costs; median) | ${Math.round(load.warmMedianMs)} ms | ${Math.round(loadShipped.warmMedianMs)} ms |`,
+      `| loader process peak RSS after the first load (VmHWM) | ${mib(load.vmHwmKiB)} (${mib(load.rssBeforeKiB)} before it) | ${mib(loadShipped.vmHwmKiB)} (${mib(loadShipped.rssBeforeKiB)} before it) |`,
+      `| controller holding them (resources exist), peak RSS over ${ctl.seconds} s (VmHWM) | ${mib(ctl.vmHwmKiB)} | ${mib(ctlShipped.vmHwmKiB)} |`,
+      `| controller RSS at the end (JS heap in use) | ${mib(ctl.rssEndKiB)} (${mib(ctl.heapUsedKiB)}) | ${mib(ctlShipped.rssEndKiB)} (${mib(ctlShipped.heapUsedKiB)}) |`,
     );
-    const tuned = r.controllerMemoryTuned;
-    if (tuned) {
+    const missing = r.controllerMemoryMissing;
+    if (missing) {
       lines.push(
-        `| same, node ${TUNED_FLAG}: peak RSS (VmHWM) | ${(tuned.vmHwmKiB / 1024).toFixed(1)} MiB |`,
+        `| controller holding them, none of them existing (every one failing and retried), peak RSS | | ${mib(missing.vmHwmKiB)} (end ${mib(missing.rssEndKiB)}, JS heap in use ${mib(missing.heapUsedKiB)}) |`,
       );
     }
     lines.push("");
     targets.push(
       {
         target: `load + validate ${load.manifests} manifests ≤ 1 s`,
-        measured: `${Math.round(load.firstMs)} ms first, ${Math.round(load.warmMedianMs)} ms warm`,
-        met: load.firstMs <= 1000,
+        measured: `first load ${Math.round(load.firstMs)} ms (node defaults), ${Math.round(loadShipped.firstMs)} ms (as shipped); further loads ${Math.round(load.warmMedianMs)} / ${Math.round(loadShipped.warmMedianMs)} ms`,
+        met: load.firstMs <= 1000 && loadShipped.firstMs <= 1000,
       },
       {
-        target: "controller RSS ≤ 150 MB holding them",
-        measured: `${(ctl.vmHwmKiB / MB).toFixed(1)} MB peak (${(ctl.vmHwmKiB / 1024).toFixed(1)} MiB)`,
-        met: ctl.vmHwmKiB <= 150 * MB,
+        target: "controller RSS ≤ 150 MB holding them (as shipped)",
+        measured: `${(ctlShipped.vmHwmKiB / MB).toFixed(1)} MB peak (${mib(ctlShipped.vmHwmKiB)}); node defaults without a limit ${mib(ctl.vmHwmKiB)}${missing ? `; none existing ${mib(missing.vmHwmKiB)}` : ""}`,
+        met: ctlShipped.vmHwmKiB <= 150 * MB,
       },
     );
-    data.load = load;
     data.controllerMemory = ctl;
-    data.controllerMemoryTuned = r.controllerMemoryTuned;
+    data.loadShipped = loadShipped;
+    data.controllerMemoryShipped = ctlShipped;
+    data.controllerMemoryMissing = r.controllerMemoryMissing;
   }
 
   lines.push("## Targets", "", "| target | measured | met |", "|---|---|---|");
