@@ -152,7 +152,7 @@ export interface CliBaselineResult {
  * The Debian package's CLI (what the seed's recipe names) where it is installed,
  * otherwise whichever `aws` comes first on the PATH; the version is recorded.
  */
-const AWS_CLI = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
+export const AWS_CLI = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
 
 export async function awsCliVersion(): Promise<string> {
   const { stdout, stderr } = await run(AWS_CLI, ["--version"]);

@@ -3,6 +3,7 @@ import { availableParallelism, cpus, freemem, loadavg, totalmem } from "node:os"
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "../test/support/moto-server.js";
+import { AWS_CLI } from "./baseline-cli.js";
 
 const run = promisify(execFile);
 
@@ -41,7 +42,7 @@ export async function machineInfo(): Promise<MachineInfo> {
     loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     node: process.version,
     moto: await output(python, ["-c", "import moto; print(moto.__version__)"]),
-    awsCli: await output("aws", ["--version"]),
+    awsCli: await output(AWS_CLI, ["--version"]),
     commit: await output("git", ["rev-parse", "--short", "HEAD"]),
     dirtyFiles: dirty.startsWith("unavailable") || dirty === "" ? 0 : dirty.split("\n").length,
     date: new Date().toISOString(),
