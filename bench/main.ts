@@ -15,20 +15,14 @@ import { type BenchConfig, FULL, LOAD_SIZES, QUICK } from "./config.js";
 import { machineInfo } from "./machine.js";
 import { scenarioManifests, writeManifests } from "./manifests.js";
 import { measureReconcile, type ReconcileMeasure, retryctlClients } from "./measure.js";
-import { floorsFor, summarise } from "./report.js";
+import { floorsFor, type LoadMeasure, summarise } from "./report.js";
 import { buildScenario, manifestCounts, type Scenario } from "./scenario.js";
 import { driftAll, seedScenario } from "./seed.js";
 import { type MemoryCgroup, memoryCgroup, type Shipped, shippedConfig } from "./shipped.js";
 import { median } from "./stats.js";
 
-interface LoadChildResult {
-  manifests: number;
-  errors: number;
-  firstMs: number;
-  warmMedianMs: number;
-  rssBeforeKiB: number;
-  vmHwmKiB: number;
-}
+/** What one load-child process writes. */
+type LoadChildResult = Omit<LoadMeasure, "processes">;
 
 const run = promisify(execFile);
 const QUOTA = { lambdaQuota: { rps: 15 } };

@@ -75,7 +75,7 @@ interface Inputs {
   controllerMemoryMissing?: ControllerMemory & { shipped: string };
 }
 
-interface LoadMeasure {
+export interface LoadMeasure {
   manifests: number;
   errors: number;
   firstMs: number;
