@@ -6,6 +6,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
 import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import pMap from "p-map";
 import {
   createFunction,
   createMapping,
@@ -17,7 +18,6 @@ import {
   putTarget,
   sdk,
 } from "../test/support/aws.js";
-import { mapLimit } from "./pool.js";
 import { ALIAS, type Scenario } from "./scenario.js";
 
 const SEED_CONCURRENCY = 8;
@@ -30,35 +30,53 @@ export async function seedScenario(s: Scenario, endpoint: string): Promise<Map<s
   const extraQueues = [s.asyncFailedArn, s.functionDlqArn, s.streamFailedArn, s.eventsDlqArn].map(
     (arn) => arn.split(":").pop() as string,
   );
-  await mapLimit([...s.dlqQueues, ...extraQueues, ...s.queues.map((q) => q.name)], SEED_CONCURRENCY, (name) =>
-    createQueue(name, {}, endpoint),
+  await pMap(
+    [...s.dlqQueues, ...extraQueues, ...s.queues.map((q) => q.name)],
+    (name) => createQueue(name, {}, endpoint),
+    { concurrency: SEED_CONCURRENCY },
   );
-  await mapLimit(s.functions, SEED_CONCURRENCY, (f) => createFunction(f.name, { endpoint }));
-  await mapLimit(s.aliased, SEED_CONCURRENCY, (name) => publishVersionAndAlias(name, ALIAS, endpoint));
+  await pMap(s.functions, (f) => createFunction(f.name, { endpoint }), { concurrency: SEED_CONCURRENCY });
+  await pMap(s.aliased, (name) => publishVersionAndAlias(name, ALIAS, endpoint), {
+    concurrency: SEED_CONCURRENCY,
+  });
 
   const streamArns = new Map<string, string>();
-  await mapLimit(s.streams, SEED_CONCURRENCY, async (name) => {
-    streamArns.set(name, await createStream(name, endpoint));
-  });
-  await mapLimit(s.tables, SEED_CONCURRENCY, async (name) => {
-    streamArns.set(name, await createTableStream(name, endpoint));
-  });
+  await pMap(
+    s.streams,
+    async (name) => {
+      streamArns.set(name, await createStream(name, endpoint));
+    },
+    { concurrency: SEED_CONCURRENCY },
+  );
+  await pMap(
+    s.tables,
+    async (name) => {
+      streamArns.set(name, await createTableStream(name, endpoint));
+    },
+    { concurrency: SEED_CONCURRENCY },
+  );
   for (const m of s.mappings) {
     if (m.source !== "sqs") m.sourceArn = streamArns.get(m.sourceName) as string;
   }
 
   const uuids = new Map<string, string>();
-  await mapLimit(s.mappings, SEED_CONCURRENCY, async (m) => {
-    const extra =
-      m.source === "sqs"
-        ? { BatchSize: 10 }
-        : { BatchSize: 100, DestinationConfig: { OnFailure: { Destination: s.streamFailedArn } } };
-    uuids.set(m.name, await createMapping(m.fn, m.sourceArn, extra, endpoint));
-  });
+  await pMap(
+    s.mappings,
+    async (m) => {
+      const extra =
+        m.source === "sqs"
+          ? { BatchSize: 10 }
+          : { BatchSize: 100, DestinationConfig: { OnFailure: { Destination: s.streamFailedArn } } };
+      uuids.set(m.name, await createMapping(m.fn, m.sourceArn, extra, endpoint));
+    },
+    { concurrency: SEED_CONCURRENCY },
+  );
 
   for (const rule of s.rules) await createRule(rule, undefined, endpoint);
-  await mapLimit(s.targets, SEED_CONCURRENCY, (t) =>
-    putTarget(t.rule, { Id: t.id, Arn: t.fnArn, Input: t.input }, undefined, endpoint),
+  await pMap(
+    s.targets,
+    (t) => putTarget(t.rule, { Id: t.id, Arn: t.fnArn, Input: t.input }, undefined, endpoint),
+    { concurrency: SEED_CONCURRENCY },
   );
   return uuids;
 }
@@ -139,5 +157,5 @@ export async function driftAll(s: Scenario, endpoint: string, uuids: Map<string,
       ),
     );
   }
-  await mapLimit(jobs, SEED_CONCURRENCY, (job) => job());
+  await pMap(jobs, (job) => job(), { concurrency: SEED_CONCURRENCY });
 }

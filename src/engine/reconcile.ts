@@ -73,7 +73,7 @@ export async function reconcile(
   });
 
   const ctx: KindContext = { aws: options.aws, log: options.log };
-  const byKind = groupBy(active, (m) => m.kind);
+  const byKind = Map.groupBy(active, (m) => m.kind);
   await Promise.all(
     [...byKind].map(async ([kind, group]) => {
       const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
@@ -202,15 +202,4 @@ function toDesired(m: Manifest): DesiredResource<Record<string, unknown>> {
 /** The kind's own identity (the manifest key without the `Kind/` prefix). */
 function kindIdentity(m: Manifest): string {
   return m.key.slice(m.kind.kind.length + 1);
-}
-
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const map = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k);
-    if (list) list.push(item);
-    else map.set(k, [item]);
-  }
-  return map;
 }

@@ -10,8 +10,8 @@ import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { arnOf, baseSpecShape, checkArnRegion, functionNameSchema, managed } from "../manifests/fields.js";
 import { failurePathFact } from "./facts.js";
 import { diffManagedFields } from "./fields.js";
-import type { DesiredResource, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
-import { readEach } from "./read-each.js";
+import type { DesiredResource, Kind, KindContext, LintWarning } from "./kind.js";
+import { readEachResource } from "./read-each.js";
 import { scopeOf } from "./scope.js";
 
 export const functionDeadLetterConfigSpecSchema = z
@@ -135,11 +135,7 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
   },
 
   async read(ctx, resources) {
-    const results: ReadResult<DeadLetterState> = new Map();
-    await readEach(resources, async (r) => {
-      results.set(r.identity, await readOne(ctx, r));
-    });
-    return results;
+    return readEachResource(resources, (r) => readOne(ctx, r));
   },
 
   diff(spec, actual) {

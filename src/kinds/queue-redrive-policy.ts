@@ -8,8 +8,8 @@ import { parseArn, queueName, sqsQueueArn } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { baseSpecShape, intRange, managed } from "../manifests/fields.js";
 import { diffManagedFields } from "./fields.js";
-import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
-import { readEach } from "./read-each.js";
+import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning } from "./kind.js";
+import { readEachResource } from "./read-each.js";
 import { scopeOf } from "./scope.js";
 import {
   forgetQueueUrl,
@@ -280,11 +280,7 @@ export const queueRedrivePolicy: Kind<QueueRedrivePolicySpec, QueueRedrivePolicy
   },
 
   async read(ctx, resources) {
-    const result: ReadResult<QueueRedrivePolicyActual> = new Map();
-    await readEach(resources, async (r) => {
-      result.set(r.identity, await readOne(ctx, r));
-    });
-    return result;
+    return readEachResource(resources, (r) => readOne(ctx, r));
   },
 
   diff(spec, actual) {

@@ -2,15 +2,9 @@ import type { ManifestError } from "./manifest.js";
 import type { Candidate } from "./validate.js";
 import { lineAt } from "./yaml-position.js";
 
-function groupBy(candidates: readonly Candidate[], key: (c: Candidate) => string): Candidate[][] {
-  const groups = new Map<string, Candidate[]>();
-  for (const candidate of candidates) {
-    const k = key(candidate);
-    const group = groups.get(k);
-    if (group) group.push(candidate);
-    else groups.set(k, [candidate]);
-  }
-  return [...groups.values()].filter((g) => g.length > 1);
+/** The groups of more than one candidate sharing a key. */
+function sharing(candidates: readonly Candidate[], key: (c: Candidate) => string): Candidate[][] {
+  return [...Map.groupBy(candidates, key).values()].filter((g) => g.length > 1);
 }
 
 function where(c: Candidate, line = c.manifest.source.line): string {
@@ -43,7 +37,7 @@ export function findConflicts(candidates: readonly Candidate[]): {
   const none = (group: readonly Candidate[]) =>
     group.length > 2 ? "none of them is applied" : "neither is applied";
 
-  for (const group of groupBy(candidates, (c) => c.manifest.key)) {
+  for (const group of sharing(candidates, (c) => c.manifest.key)) {
     for (const c of group) {
       conflicted.add(c);
       const others = othersOf(group, c, (o) => `${o.manifest.name} (${where(o)})`);
@@ -55,7 +49,7 @@ export function findConflicts(candidates: readonly Candidate[]): {
       });
     }
   }
-  for (const group of groupBy(candidates, (c) => `${c.manifest.kind.kind}/${c.manifest.name}`)) {
+  for (const group of sharing(candidates, (c) => `${c.manifest.kind.kind}/${c.manifest.name}`)) {
     for (const c of group) {
       conflicted.add(c);
       const others = othersOf(group, c, (o) => where(o, lineAt(o.document, ["metadata", "name"])));

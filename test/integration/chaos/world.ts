@@ -11,6 +11,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import pMap from "p-map";
 import { stringify } from "yaml";
 import {
   createFunction,
@@ -122,24 +123,6 @@ export interface World {
 
 const sqsArn = (name: string) => `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:${name}`;
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 const SEED_CONCURRENCY = 12;
 
 /**
@@ -166,10 +149,14 @@ export async function seedWorld(sizes: WorldSizes, endpoint: string, prefix = "c
   const queues = Array.from({ length: sizes.queues }, (_, i) => `${p}-q-${i}`);
   const sources = Array.from({ length: sizes.sqsMappings }, (_, i) => `${p}-src-${i}`);
   const created = new Map<string, string>();
-  await mapLimit([...Object.values(names), ...queues, ...sources], SEED_CONCURRENCY, async (n) => {
-    created.set(n, (await createQueue(n, {}, endpoint)).url);
-  });
-  await mapLimit(fns, SEED_CONCURRENCY, (fn) => createFunction(fn, { endpoint }));
+  await pMap(
+    [...Object.values(names), ...queues, ...sources],
+    async (n) => {
+      created.set(n, (await createQueue(n, {}, endpoint)).url);
+    },
+    { concurrency: SEED_CONCURRENCY },
+  );
+  await pMap(fns, (fn) => createFunction(fn, { endpoint }), { concurrency: SEED_CONCURRENCY });
   const [kinesisArn, dynamoArn] = await Promise.all([
     createStream(`${p}-stream`, endpoint),
     createTableStream(`${p}-table`, endpoint),
@@ -270,7 +257,7 @@ export async function seedWorld(sizes: WorldSizes, endpoint: string, prefix = "c
       });
     });
   }
-  await mapLimit(mappingJobs, SEED_CONCURRENCY, (job) => job());
+  await pMap(mappingJobs, (job) => job(), { concurrency: SEED_CONCURRENCY });
 
   queues.forEach((q, i) => {
     const spec = {
@@ -301,7 +288,7 @@ export async function seedWorld(sizes: WorldSizes, endpoint: string, prefix = "c
   });
 
   const rules = Array.from({ length: sizes.rules }, (_, r) => `${p}-rule-${r}`);
-  await mapLimit(rules, SEED_CONCURRENCY, (rule) => createRule(rule, undefined, endpoint));
+  await pMap(rules, (rule) => createRule(rule, undefined, endpoint), { concurrency: SEED_CONCURRENCY });
   rules.forEach((rule, r) => {
     const targets: Target[] = [];
     for (let j = 0; j < sizes.targetsPerRule; j++) {
@@ -337,7 +324,7 @@ export async function seedWorld(sizes: WorldSizes, endpoint: string, prefix = "c
     jobs.push(() => events.send(new PutTargetsCommand({ Rule: rule, Targets: targets })));
   });
 
-  await mapLimit(jobs, SEED_CONCURRENCY, (job) => job());
+  await pMap(jobs, (job) => job(), { concurrency: SEED_CONCURRENCY });
   return { prefix, resources, arns };
 }
 
@@ -461,106 +448,124 @@ export async function compareWorld(world: World, endpoint: string): Promise<Mism
   const rules = [
     ...new Set(world.resources.flatMap((r) => (r.kind === "EventTargetRetryPolicy" ? [r.rule] : []))),
   ];
-  await mapLimit(rules, 8, async (rule) => {
-    targets.set(rule, (await events.send(new ListTargetsByRuleCommand({ Rule: rule }))).Targets ?? []);
-  });
+  await pMap(
+    rules,
+    async (rule) => {
+      targets.set(rule, (await events.send(new ListTargetsByRuleCommand({ Rule: rule }))).Targets ?? []);
+    },
+    { concurrency: 8 },
+  );
 
-  await mapLimit(world.resources, 12, async (r) => {
-    const s = r.spec;
-    switch (r.kind) {
-      case "FunctionEventInvokeConfig": {
-        const c = await lambda
-          .send(new GetFunctionEventInvokeConfigCommand({ FunctionName: r.fn }))
-          .catch((err: { name?: string }) => {
-            if (err.name === "ResourceNotFoundException") return undefined;
-            throw err;
-          });
-        // A setting AWS leaves out is its documented default (aws-reference §1.2).
-        check(r, "maximumRetryAttempts", c?.MaximumRetryAttempts ?? 2, s.maximumRetryAttempts);
-        check(
-          r,
-          "maximumEventAgeInSeconds",
-          c?.MaximumEventAgeInSeconds ?? 21600,
-          s.maximumEventAgeInSeconds,
-        );
-        check(r, "onFailure", c?.DestinationConfig?.OnFailure?.Destination || null, s.onFailure);
-        return;
-      }
-      case "FunctionDeadLetterConfig": {
-        const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: r.fn }));
-        check(r, "targetArn", c.DeadLetterConfig?.TargetArn || null, s.targetArn);
-        return;
-      }
-      case "EventSourceMapping": {
-        const m = mappings.get(r.uuid);
-        if (!m) {
-          out.push({ kind: r.kind, name: r.name, field: "(mapping)", actual: null, desired: r.uuid });
-          return;
-        }
-        check(r, "batchSize", m.BatchSize, s.batchSize);
-        if (r.stream) {
-          check(r, "maximumRetryAttempts", m.MaximumRetryAttempts, s.maximumRetryAttempts);
-          check(r, "maximumRecordAgeInSeconds", m.MaximumRecordAgeInSeconds, s.maximumRecordAgeInSeconds);
-          check(r, "bisectBatchOnFunctionError", m.BisectBatchOnFunctionError, s.bisectBatchOnFunctionError);
-          check(r, "onFailure", m.DestinationConfig?.OnFailure?.Destination ?? null, s.onFailure);
-        } else {
+  await pMap(
+    world.resources,
+    async (r) => {
+      const s = r.spec;
+      switch (r.kind) {
+        case "FunctionEventInvokeConfig": {
+          const c = await lambda
+            .send(new GetFunctionEventInvokeConfigCommand({ FunctionName: r.fn }))
+            .catch((err: { name?: string }) => {
+              if (err.name === "ResourceNotFoundException") return undefined;
+              throw err;
+            });
+          // A setting AWS leaves out is its documented default (aws-reference §1.2).
+          check(r, "maximumRetryAttempts", c?.MaximumRetryAttempts ?? 2, s.maximumRetryAttempts);
           check(
             r,
-            "maximumBatchingWindowInSeconds",
-            m.MaximumBatchingWindowInSeconds,
-            s.maximumBatchingWindowInSeconds,
+            "maximumEventAgeInSeconds",
+            c?.MaximumEventAgeInSeconds ?? 21600,
+            s.maximumEventAgeInSeconds,
           );
-          check(r, "functionResponseTypes", m.FunctionResponseTypes ?? [], s.functionResponseTypes);
-        }
-        return;
-      }
-      case "QueueRedrivePolicy": {
-        const a = await sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: r.url,
-            AttributeNames: ["RedrivePolicy", "VisibilityTimeout"],
-          }),
-        );
-        const policy = a.Attributes?.RedrivePolicy
-          ? (JSON.parse(a.Attributes.RedrivePolicy) as Record<string, unknown>)
-          : {};
-        const dlq = s.deadLetterQueue as string;
-        check(
-          r,
-          "deadLetterQueue",
-          policy.deadLetterTargetArn ?? null,
-          dlq.startsWith("arn:") ? dlq : sqsArn(dlq),
-        );
-        check(r, "maxReceiveCount", Number(policy.maxReceiveCount), s.maxReceiveCount);
-        check(
-          r,
-          "visibilityTimeoutSeconds",
-          Number(a.Attributes?.VisibilityTimeout),
-          s.visibilityTimeoutSeconds,
-        );
-        return;
-      }
-      case "EventTargetRetryPolicy": {
-        const t = targets.get(r.rule)?.find((x) => x.Id === r.id);
-        if (!t) {
-          out.push({ kind: r.kind, name: r.name, field: "(target)", actual: null, desired: r.id });
+          check(r, "onFailure", c?.DestinationConfig?.OnFailure?.Destination || null, s.onFailure);
           return;
         }
-        // EventBridge's defaults when RetryPolicy leaves a member out (aws-reference §5).
-        check(r, "maximumRetryAttempts", t.RetryPolicy?.MaximumRetryAttempts ?? 185, s.maximumRetryAttempts);
-        check(
-          r,
-          "maximumEventAgeInSeconds",
-          t.RetryPolicy?.MaximumEventAgeInSeconds ?? 86400,
-          s.maximumEventAgeInSeconds,
-        );
-        check(r, "deadLetterQueue", t.DeadLetterConfig?.Arn ?? null, s.deadLetterQueue);
-        check(r, "(Arn kept)", t.Arn, r.arn);
-        check(r, "(Input kept)", t.Input, r.input);
-        return;
+        case "FunctionDeadLetterConfig": {
+          const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: r.fn }));
+          check(r, "targetArn", c.DeadLetterConfig?.TargetArn || null, s.targetArn);
+          return;
+        }
+        case "EventSourceMapping": {
+          const m = mappings.get(r.uuid);
+          if (!m) {
+            out.push({ kind: r.kind, name: r.name, field: "(mapping)", actual: null, desired: r.uuid });
+            return;
+          }
+          check(r, "batchSize", m.BatchSize, s.batchSize);
+          if (r.stream) {
+            check(r, "maximumRetryAttempts", m.MaximumRetryAttempts, s.maximumRetryAttempts);
+            check(r, "maximumRecordAgeInSeconds", m.MaximumRecordAgeInSeconds, s.maximumRecordAgeInSeconds);
+            check(
+              r,
+              "bisectBatchOnFunctionError",
+              m.BisectBatchOnFunctionError,
+              s.bisectBatchOnFunctionError,
+            );
+            check(r, "onFailure", m.DestinationConfig?.OnFailure?.Destination ?? null, s.onFailure);
+          } else {
+            check(
+              r,
+              "maximumBatchingWindowInSeconds",
+              m.MaximumBatchingWindowInSeconds,
+              s.maximumBatchingWindowInSeconds,
+            );
+            check(r, "functionResponseTypes", m.FunctionResponseTypes ?? [], s.functionResponseTypes);
+          }
+          return;
+        }
+        case "QueueRedrivePolicy": {
+          const a = await sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: r.url,
+              AttributeNames: ["RedrivePolicy", "VisibilityTimeout"],
+            }),
+          );
+          const policy = a.Attributes?.RedrivePolicy
+            ? (JSON.parse(a.Attributes.RedrivePolicy) as Record<string, unknown>)
+            : {};
+          const dlq = s.deadLetterQueue as string;
+          check(
+            r,
+            "deadLetterQueue",
+            policy.deadLetterTargetArn ?? null,
+            dlq.startsWith("arn:") ? dlq : sqsArn(dlq),
+          );
+          check(r, "maxReceiveCount", Number(policy.maxReceiveCount), s.maxReceiveCount);
+          check(
+            r,
+            "visibilityTimeoutSeconds",
+            Number(a.Attributes?.VisibilityTimeout),
+            s.visibilityTimeoutSeconds,
+          );
+          return;
+        }
+        case "EventTargetRetryPolicy": {
+          const t = targets.get(r.rule)?.find((x) => x.Id === r.id);
+          if (!t) {
+            out.push({ kind: r.kind, name: r.name, field: "(target)", actual: null, desired: r.id });
+            return;
+          }
+          // EventBridge's defaults when RetryPolicy leaves a member out (aws-reference §5).
+          check(
+            r,
+            "maximumRetryAttempts",
+            t.RetryPolicy?.MaximumRetryAttempts ?? 185,
+            s.maximumRetryAttempts,
+          );
+          check(
+            r,
+            "maximumEventAgeInSeconds",
+            t.RetryPolicy?.MaximumEventAgeInSeconds ?? 86400,
+            s.maximumEventAgeInSeconds,
+          );
+          check(r, "deadLetterQueue", t.DeadLetterConfig?.Arn ?? null, s.deadLetterQueue);
+          check(r, "(Arn kept)", t.Arn, r.arn);
+          check(r, "(Input kept)", t.Input, r.input);
+          return;
+        }
       }
-    }
-  });
+    },
+    { concurrency: 12 },
+  );
   return out;
 }
 

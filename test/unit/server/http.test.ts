@@ -1,32 +1,8 @@
-import { request } from "node:http";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StatusServer, type StatusSource } from "../../../src/server/http.js";
 import { parseListen } from "../../../src/server/listen.js";
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function call(port: number, method: string, path: string, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString("utf8"),
-        }),
-      );
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+import { call } from "../../support/http.js";
 
 class FakeState implements StatusSource {
   live = true;
@@ -124,7 +100,7 @@ describe("StatusServer", () => {
   });
 
   it("rejects a request body over the cap", async () => {
-    const answer = await call(port, "POST", "/status", "x".repeat(10_000));
+    const answer = await call(port, "POST", "/status", { body: "x".repeat(10_000) });
     expect(answer.status).toBe(413);
   });
 
