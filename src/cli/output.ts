@@ -118,10 +118,16 @@ function show(value: unknown): string {
   return value === undefined || value === null ? "null" : JSON.stringify(value);
 }
 
+/** `file:line:column:` as compilers write it; nothing for a problem with a folder (line 0), whose message names it. */
+function location(e: { file: string; line: number; column?: number }): string {
+  if (e.line === 0) return "";
+  return `${e.file}:${e.line}${e.column === undefined ? "" : `:${e.column}`}: `;
+}
+
 export function formatManifestError(e: ManifestError): string {
-  return `${e.file}:${e.line}: ${e.path ? `${e.path}: ` : ""}${e.message}`;
+  return `${location(e)}${e.path ? `${e.path}: ` : ""}${e.message}`;
 }
 
 export function formatWarning(w: ManifestWarning): string {
-  return `${w.file}:${w.line}: warning ${w.code}: ${w.message}`;
+  return `${location(w)}warning ${w.code}: ${w.message}`;
 }

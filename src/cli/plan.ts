@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { reconcile } from "../engine/reconcile.js";
 import type { ResourceResult } from "../engine/result.js";
 import { loadManifests } from "../manifests/load.js";
-import type { LoadResult } from "../manifests/manifest.js";
+import { isFolderProblem, type LoadResult } from "../manifests/manifest.js";
 import { revisionOf } from "../source/revision.js";
 import {
   createAws,
@@ -38,6 +38,9 @@ export async function runPlan(
   const policy = await readPolicy(options);
   const region = resolveRegion(options);
   const load = await loadManifests([dir], { defaultRegion: region });
+  // Nothing to compare with AWS: say so as for any bad argument, before any AWS call.
+  const folder = load.errors.find(isFolderProblem);
+  if (folder) throw new Error(folder.message);
   const revision = await revisionOf(resolve(dir), load.contentHash);
   const aws = createAws(options);
   try {

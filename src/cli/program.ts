@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { scrubSecrets } from "../log/secrets.js";
 import { manifestJsonSchema } from "../manifests/json-schema.js";
 import { loadManifests } from "../manifests/load.js";
-import type { Manifest, ManifestError } from "../manifests/manifest.js";
+import { isFolderProblem, type Manifest, type ManifestError } from "../manifests/manifest.js";
 import { Guard } from "../policy/guard.js";
 import type { GlobalOptions } from "./context.js";
 import { readPolicy, resolveRegion } from "./context.js";
@@ -122,12 +122,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (options.output === "json") {
         const doc = {
           valid,
-          errors: load.errors.map(({ file, line, path, message }) => ({ file, line, path, message })),
+          errors: load.errors.map(({ file, line, column, path, message }) => ({
+            file,
+            line,
+            ...(column === undefined ? {} : { column }),
+            path,
+            message,
+          })),
           warnings: load.warnings.map(({ file, line, code, message }) => ({ file, line, code, message })),
         };
         io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
       } else {
-        for (const e of load.errors) io.stdout(`error: ${formatManifestError(e)}\n`);
+        for (const e of load.errors) {
+          if (isFolderProblem(e)) io.stderr(`retryctl: ${e.message}\n`);
+          else io.stdout(`error: ${formatManifestError(e)}\n`);
+        }
         for (const w of load.warnings) io.stdout(`${formatWarning(w)}\n`);
         io.stdout(
           `${load.manifests.length} valid manifest(s), ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,

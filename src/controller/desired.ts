@@ -1,4 +1,4 @@
-import { isAbsolute, relative } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.js";
 
 /** What a newly loaded tree means for the set of managed resources. */
@@ -60,11 +60,15 @@ function describes(error: ManifestError, m: Manifest): boolean {
 
 /**
  * Makes file paths relative to the tree's root. Each git-sync commit lives in
- * its own worktree, so absolute paths would differ between revisions and a
- * broken file could not be matched to the resource it described.
+ * its own worktree, so paths through it (absolute, or relative to the current
+ * directory) would differ between revisions and a broken file could not be
+ * matched to the resource it described.
  */
 export function relativeToRoot(loaded: LoadResult, root: string): LoadResult {
-  const rel = (file: string) => (isAbsolute(file) ? relative(root, file) || file : file);
+  const rel = (file: string) => {
+    const below = relative(root, resolve(file));
+    return below === "" || below === ".." || below.startsWith(`..${sep}`) || isAbsolute(below) ? file : below;
+  };
   return {
     ...loaded,
     manifests: loaded.manifests.map((m) => ({ ...m, source: { ...m.source, file: rel(m.source.file) } })),

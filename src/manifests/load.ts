@@ -8,6 +8,8 @@ export interface LoadOptions {
   defaultRegion: string;
   /** The kinds manifests may name; every registered kind by default. */
   kinds?: readonly AnyKind[];
+  /** Directory that file paths are shown relative to; the current directory by default. */
+  cwd?: string;
 }
 
 /**
@@ -15,5 +17,5 @@ export interface LoadOptions {
  * warnings that name file, line and field. Never throws on input.
  */
 export function loadManifests(dirs: readonly string[], options: LoadOptions): Promise<LoadResult> {
-  return loadManifestsWith(dirs, { defaultRegion: options.defaultRegion, kinds: options.kinds ?? KINDS });
+  return loadManifestsWith(dirs, { ...options, kinds: options.kinds ?? KINDS });
 }

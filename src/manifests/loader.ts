@@ -1,8 +1,9 @@
 import { realpath } from "node:fs/promises";
-import { basename, posix, sep } from "node:path";
+import { basename, join } from "node:path";
 import pMap from "p-map";
 import type { AnyKind } from "../kinds/kind.js";
 import { findConflicts } from "./conflicts.js";
+import { displayPath } from "./display-path.js";
 import { contentHash, type HashedFile } from "./hash.js";
 import { mayWarn, type Reparse, reparser, withoutTree } from "./lazy-document.js";
 import { lintCandidate, providedFacts } from "./lint.js";
@@ -10,7 +11,7 @@ import type { LoadResult, ManifestError, ManifestWarning } from "./manifest.js";
 import { parseManifestYaml, TOO_DEEP } from "./parse.js";
 import { type FileContent, readManifestFile } from "./read-file.js";
 import { type Candidate, validateDocument } from "./validate.js";
-import { type WalkResult, walkManifestDir } from "./walk.js";
+import { NOT_FOUND, type WalkResult, walkManifestDir } from "./walk.js";
 
 /** Warning code for a directory without any manifest file (often a wrong path). */
 export const NO_MANIFEST_FILES = "NoManifestFiles";
@@ -23,6 +24,8 @@ const READ_CONCURRENCY = 16;
 
 interface SourceFile {
   display: string;
+  /** Path below the folder given (its name for a single file): what the content hash covers. */
+  rel: string;
   real: string;
   content: FileContent;
 }
@@ -32,23 +35,20 @@ interface Tree {
   files: SourceFile[];
 }
 
-function toPosix(path: string): string {
-  return path.split(sep).join("/");
-}
-
 /**
  * Walks and reads one tree. If something vanished and the root now resolves
  * elsewhere, the tree was swapped mid-read (git-sync): read the new one whole
  * rather than report a half-old, half-new set.
  */
-async function readTree(dir: string, display: (rel: string, single: boolean) => string): Promise<Tree> {
+async function readTree(dir: string, display: (rel: string) => string): Promise<Tree> {
   let tree: Tree | undefined;
   for (let attempt = 0; attempt < TREE_ATTEMPTS; attempt++) {
     const walk = await walkManifestDir(dir);
     const files = await pMap(
       walk.files,
       async (f) => ({
-        display: display(f.rel, walk.single),
+        display: display(f.rel),
+        rel: walk.single ? basename(dir) : f.rel,
         real: f.real,
         content: await readManifestFile(f.real),
       }),
@@ -68,6 +68,8 @@ export interface LoadWithOptions {
   defaultRegion: string;
   /** The kinds manifests may name. */
   kinds: readonly AnyKind[];
+  /** Directory that file paths are shown relative to; the current directory by default. */
+  cwd?: string;
 }
 
 /**
@@ -84,28 +86,26 @@ export async function loadManifestsWith(
   const candidates: Candidate[] = [];
   const order = new Map<string, number>();
   const seen = new Set<string>();
-  const several = dirs.length > 1;
   const reparse = reparser();
+  const cwd = options.cwd ?? process.cwd();
 
-  for (const dir of dirs) {
-    const given = toPosix(dir);
-    const display = (rel: string, single: boolean) => {
-      if (single) return several ? given : basename(dir);
-      return several ? posix.join(given, rel) : rel;
-    };
+  for (const [index, dir] of dirs.entries()) {
+    const display = (rel: string) => displayPath(join(dir, rel), cwd);
     const { walk, files } = await readTree(dir, display);
     for (const problem of walk.problems) {
       const isRoot = problem.rel === "";
-      const file = isRoot ? given : display(problem.rel, false);
+      const file = display(problem.rel);
       order.set(file, order.size);
-      errors.push({ file, line: isRoot ? 0 : 1, path: "", message: problem.message });
+      const message = isRoot ? rootProblem(file, problem.message) : problem.message;
+      errors.push({ file, line: isRoot ? 0 : 1, path: "", message });
     }
     if (!walk.single && walk.root !== undefined && walk.files.length === 0 && walk.problems.length === 0) {
+      const file = display("");
       warnings.push({
-        file: given,
+        file,
         line: 0,
         code: NO_MANIFEST_FILES,
-        message: "no *.yaml or *.yml files found",
+        message: `no manifests found in ${file} (looked for *.yaml, *.yml)`,
       });
     }
     for (const file of files) {
@@ -113,7 +113,9 @@ export async function loadManifestsWith(
       if (seen.has(file.real)) continue;
       seen.add(file.real);
       if (!order.has(file.display)) order.set(file.display, order.size);
-      candidates.push(...loadFile(file, options, errors, warnings, hashed, reparse));
+      // Several folders may hold the same relative path; the folder's position keeps them apart.
+      const hashPath = dirs.length > 1 ? `${index}/${file.rel}` : file.rel;
+      candidates.push(...loadFile(file, hashPath, options, errors, warnings, hashed, reparse));
     }
   }
 
@@ -136,8 +138,15 @@ export async function loadManifestsWith(
   };
 }
 
+/** A folder argument that cannot be read, said of the folder (the line is 0: no file to point into). */
+function rootProblem(file: string, problem: string): string {
+  if (problem === NOT_FOUND) return `folder ${file} does not exist`;
+  return `cannot read folder ${file}: ${problem}`;
+}
+
 function loadFile(
   file: SourceFile,
+  hashPath: string,
   options: LoadWithOptions,
   errors: ManifestError[],
   warnings: ManifestWarning[],
@@ -146,11 +155,11 @@ function loadFile(
 ): Candidate[] {
   const { content, display } = file;
   if (!content.ok) {
-    hashed.push({ path: display, content: content.bytes ?? `unreadable:${content.size ?? ""}` });
+    hashed.push({ path: hashPath, content: content.bytes ?? `unreadable:${content.size ?? ""}` });
     errors.push({ file: display, line: 1, path: "", message: content.message });
     return [];
   }
-  hashed.push({ path: display, content: content.bytes });
+  hashed.push({ path: hashPath, content: content.bytes });
   const candidates: Candidate[] = [];
   try {
     const parsed = parseManifestYaml(content.text);

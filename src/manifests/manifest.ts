@@ -3,8 +3,9 @@ import type { Mode } from "./envelope.js";
 
 export interface SourceRef {
   /**
-   * Display path: relative to the directory given (through a symlinked root, never the
-   * resolved worktree); prefixed with that directory when several were given.
+   * Display path, as a compiler names files: relative to the current directory when
+   * below it, absolute otherwise; through the path given (a symlinked root stays the
+   * link, never the resolved worktree).
    */
   file: string;
   /**
@@ -34,6 +35,8 @@ export interface Manifest {
 }
 
 export interface ManifestError extends SourceRef {
+  /** 1-based column of the offending token, where known (YAML syntax errors). */
+  column?: number;
   /** Field path such as `spec.maximumRetryAttempts` (empty for file-level errors). */
   path: string;
   message: string;
@@ -56,4 +59,9 @@ export interface LoadResult {
   warnings: ManifestWarning[];
   /** `sha256:` over the manifest files read (path and bytes), for folders that are not git checkouts. */
   contentHash: string;
+}
+
+/** A problem with a folder argument itself (missing, unreadable), as opposed to one inside a file. */
+export function isFolderProblem(ref: SourceRef): boolean {
+  return ref.line === 0;
 }

@@ -1,5 +1,6 @@
 import { isScalar, LineCounter, parseAllDocuments, type YAMLError } from "yaml";
 import { formatPath } from "./path.js";
+import { describeYamlError } from "./yaml-errors.js";
 import { complexKeyLine, documentLine, keyPathAt, lineAt, type PositionedDocument } from "./yaml-position.js";
 
 /** References to one anchor that a document may expand; beyond it a document is treated as an alias bomb. */
@@ -14,6 +15,8 @@ export interface YamlDocument extends PositionedDocument {
 
 export interface YamlProblem {
   line: number;
+  /** 1-based column of the offending token, where the parser names one. */
+  column?: number;
   path: string;
   message: string;
 }
@@ -28,9 +31,14 @@ function isEmpty(contents: unknown): boolean {
   return contents === null || (isScalar(contents) && contents.value === null);
 }
 
-function syntaxError(positioned: PositionedDocument, error: YAMLError): YamlProblem {
+function syntaxError(
+  positioned: PositionedDocument,
+  text: string,
+  error: YAMLError,
+  next?: YAMLError,
+): YamlProblem {
   const offset = error.pos[0];
-  const line = positioned.lineCounter.linePos(offset).line;
+  const { line, col: column } = positioned.lineCounter.linePos(offset);
   if (error.code === "DUPLICATE_KEY") {
     const path = keyPathAt(positioned.doc, offset);
     if (path !== undefined) {
@@ -38,6 +46,7 @@ function syntaxError(positioned: PositionedDocument, error: YAMLError): YamlProb
       const key = String(path[path.length - 1]);
       return {
         line,
+        column,
         path: formatPath(path),
         message: `duplicate key "${key}" (first set on line ${first}); keys must be unique`,
       };
@@ -47,7 +56,8 @@ function syntaxError(positioned: PositionedDocument, error: YAMLError): YamlProb
     // The parser recurses per nesting level; the library catches the RangeError and reports it here.
     return { line, path: "", message: TOO_DEEP };
   }
-  return { line, path: "", message: `YAML syntax error: ${error.message}` };
+  const described = describeYamlError({ text, lineCounter: positioned.lineCounter }, error, next);
+  return { ...described, path: "" };
 }
 
 /** The message for YAML nested deeper than the parser's stack allows (thousands of `[` or `- `). */
@@ -67,11 +77,11 @@ export function parseManifestYaml(text: string): ParsedFile {
   for (const doc of docs) {
     const positioned = { doc, lineCounter };
     for (const warning of doc.warnings) {
-      result.warnings.push({ ...syntaxError(positioned, warning), message: warning.message });
+      result.warnings.push({ ...syntaxError(positioned, text, warning), message: warning.message });
     }
-    const [firstError] = doc.errors;
+    const [firstError, secondError] = doc.errors;
     if (firstError !== undefined) {
-      result.errors.push(syntaxError(positioned, firstError));
+      result.errors.push(syntaxError(positioned, text, firstError, secondError));
       continue;
     }
     if (isEmpty(doc.contents)) continue;

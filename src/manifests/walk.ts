@@ -37,10 +37,13 @@ function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** What a missing path is reported as. */
+export const NOT_FOUND = "no such file or directory";
+
 function describeFsError(error: unknown): string {
   switch (errorCode(error)) {
     case "ENOENT":
-      return "no such file or directory";
+      return NOT_FOUND;
     case "EACCES":
     case "EPERM":
       return "permission denied";

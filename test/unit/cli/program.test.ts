@@ -55,6 +55,11 @@ describe("exit codes without AWS", () => {
     );
     const { code, out } = await run("diff", dir, "--output", "json");
     expect(code).toBe(1);
-    expect(JSON.parse(out).manifestErrors[0]).toMatchObject({ file: "bad.yaml", line: 2, path: "kind" });
+    // Outside the current directory: named by its absolute path, so it can be opened from here.
+    expect(JSON.parse(out).manifestErrors[0]).toMatchObject({
+      file: join(dir, "bad.yaml"),
+      line: 2,
+      path: "kind",
+    });
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MAX_FILE_BYTES } from "../../../src/manifests/read-file.js";
-import { brief, errorsIn, fixture, loadFake } from "./helpers.js";
+import { brief, errorsIn, FIXTURES, fixture, loadFake } from "./helpers.js";
 
 const WIDGET = (name: string) => `apiVersion: retryctl.dev/v1alpha1
 kind: Widget
@@ -57,26 +57,36 @@ describe("discovery in the fixture tree", () => {
     expect(other.contentHash).not.toBe(first.contentHash);
   });
 
-  it("accepts a single file as argument, named as given", async () => {
-    const result = await loadFake([fixture("tree/a.yaml")]);
+  it("accepts a single file as argument, named from the current directory", async () => {
+    const result = await loadFake([fixture("tree/a.yaml")], FIXTURES);
     expect(result.manifests.map((m) => [m.source.file, m.source.line, m.name])).toEqual([
-      ["a.yaml", 1, "alpha"],
+      ["tree/a.yaml", 1, "alpha"],
     ]);
   });
 
-  it("prefixes files with the folder given when several folders are loaded", async () => {
-    const tree = fixture("tree/nested/deeper");
-    const lint = fixture("lint");
-    const result = await loadFake([tree, lint]);
-    const files = [...new Set(result.manifests.map((m) => m.source.file))];
-    expect(files).toEqual([`${tree}/c.yaml`, `${lint}/warn.yaml`]);
+  it("names files relative to the current directory, with one folder as with several", async () => {
+    const one = await loadFake([fixture("tree/nested/deeper")], FIXTURES);
+    expect([...new Set(one.manifests.map((m) => m.source.file))]).toEqual(["tree/nested/deeper/c.yaml"]);
+    const several = await loadFake([fixture("tree/nested/deeper"), fixture("lint")], FIXTURES);
+    expect([...new Set(several.manifests.map((m) => m.source.file))]).toEqual([
+      "tree/nested/deeper/c.yaml",
+      "lint/warn.yaml",
+    ]);
+  });
+
+  it("names files outside the current directory by their absolute path, through the path given", async () => {
+    const cwd = fixture("tree/nested");
+    const result = await loadFake([fixture("tree/nested/../../lint"), fixture("tree/nested/deeper")], cwd);
+    expect([...new Set(result.manifests.map((m) => m.source.file))]).toEqual([
+      `${FIXTURES}lint/warn.yaml`,
+      "deeper/c.yaml",
+    ]);
   });
 
   it("reports a folder that does not exist, naming it, and still loads the others", async () => {
-    const missing = fixture("does-not-exist");
-    const result = await loadFake([missing, fixture("tree/nested/deeper")]);
+    const result = await loadFake([fixture("does-not-exist"), fixture("tree/nested/deeper")], FIXTURES);
     expect(result.errors.map(brief)).toEqual([
-      { file: missing, line: 0, path: "", message: "no such file or directory" },
+      { file: "does-not-exist", line: 0, path: "", message: "folder does-not-exist does not exist" },
     ]);
     expect(result.manifests.map((m) => m.name)).toEqual(["gamma", "delta"]);
   });
@@ -211,12 +221,18 @@ describe("discovery on the file system", () => {
     ]);
   });
 
-  it("warns about a folder without manifest files, naming the folder", async () => {
+  it("warns about a folder without manifest files, saying that nothing was found in it", async () => {
     writeFileSync(join(base, "README.md"), "nothing here\n");
-    const result = await loadFake([base]);
+    const result = await loadFake([base], tmpdir());
     expect(result.errors).toEqual([]);
+    const name = base.slice(tmpdir().length + 1);
     expect(result.warnings).toEqual([
-      { file: base, line: 0, code: "NoManifestFiles", message: "no *.yaml or *.yml files found" },
+      {
+        file: name,
+        line: 0,
+        code: "NoManifestFiles",
+        message: `no manifests found in ${name} (looked for *.yaml, *.yml)`,
+      },
     ]);
   });
 

@@ -9,9 +9,12 @@ export function fixture(name: string): string {
   return `${FIXTURES}${name}`;
 }
 
-/** Loads with the test-only kinds and the default region us-east-1. */
-export function loadFake(dirs: string[]): Promise<LoadResult> {
-  return loadManifestsWith(dirs, { defaultRegion: "us-east-1", kinds: FAKE_KINDS });
+/**
+ * Loads with the test-only kinds and the default region us-east-1. Files are named
+ * relative to `cwd`: by default the one folder loaded, as if the command ran in it.
+ */
+export function loadFake(dirs: string[], cwd = dirs.length === 1 ? dirs[0] : undefined): Promise<LoadResult> {
+  return loadManifestsWith(dirs, { defaultRegion: "us-east-1", kinds: FAKE_KINDS, ...(cwd ? { cwd } : {}) });
 }
 
 export function errorsIn(result: LoadResult, file: string): ManifestError[] {

@@ -28,7 +28,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "retryctl-hostile-"));
   const corpus = await writeHostileCorpus(root);
   ({ dir, outside } = corpus);
-  result = await loadManifests([dir], { defaultRegion: "us-east-1" });
+  result = await loadManifests([dir], { defaultRegion: "us-east-1", cwd: dir });
   expect([...new Set(result.errors.map((e) => e.file))].sort()).toEqual(hostileFiles(corpus));
 }, 60_000);
 

@@ -251,8 +251,8 @@ describe("the manifest loader on random input", () => {
           await mkdir(dirname(join(dir, name)), { recursive: true });
           await writeFile(join(dir, name), content);
         }
-        const result = await loadManifests([dir], { defaultRegion: "us-east-1" });
-        checkReport(result, new Set([...Object.keys(tree), dir]));
+        const result = await loadManifests([dir], { defaultRegion: "us-east-1", cwd: dir });
+        checkReport(result, new Set([...Object.keys(tree), "."]));
         reported += result.errors.length;
         loaded += result.manifests.length;
         await rm(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { brief, errorsIn, fixture, warningsIn } from "./helpers.js";
 let result: LoadResult;
 
 beforeAll(async () => {
-  result = await loadManifests([fixture("real")], { defaultRegion: "us-east-1" });
+  result = await loadManifests([fixture("real")], { defaultRegion: "us-east-1", cwd: fixture("real") });
 });
 
 describe("the registered kinds", () => {

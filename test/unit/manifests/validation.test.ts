@@ -30,7 +30,7 @@ describe("YAML problems", () => {
         file: "syntax.yaml",
         line: 7,
         path: "",
-        message: "YAML syntax error: Tabs are not allowed as indentation",
+        message: "a tab is used for indentation: YAML indents with spaces only",
       },
     ]);
   });
