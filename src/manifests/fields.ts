@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { parseArn, parseFunctionRef } from "../aws/arn.js";
+import { REGION_RE } from "./arn-parts.js";
 
 /** Building blocks shared by the kinds' spec schemas. */
 
-export const regionSchema = z
-  .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/, "must be an AWS region such as us-east-1");
+export const regionSchema = z.string().regex(REGION_RE, "must be an AWS region such as us-east-1");
 
 /** A 12-digit AWS account ID. */
 export const accountSchema = z
@@ -23,15 +22,19 @@ export const baseSpecShape = {
   account: accountSchema.optional(),
 };
 
-/** An ARN of one of the given services (`what` names them for the message, e.g. "an SQS queue or SNS topic"). */
+/**
+ * An ARN of one of the given services (`what` names them for the message, e.g. "an SQS queue or SNS topic").
+ * A wrong service is named; a malformed part is named for every ARN field alike (`describeIssues`).
+ */
 export function arnOf(services: readonly string[], what: string) {
-  return z.string().refine(
-    (value) => {
-      const arn = parseArn(value);
-      return arn !== undefined && services.includes(arn.service);
-    },
-    { message: `must be the ARN of ${what}` },
-  );
+  return z.string().superRefine((value, ctx) => {
+    const arn = parseArn(value);
+    if (arn !== undefined && services.includes(arn.service)) return;
+    const wanted =
+      services.length === 1 ? services[0] : `${services.slice(0, -1).join(", ")} or ${services.at(-1)}`;
+    const service = arn === undefined ? "" : `: the service part "${arn.service}" must be ${wanted}`;
+    ctx.addIssue({ code: "custom", message: `must be the ARN of ${what}${service}` });
+  });
 }
 
 export const functionNameSchema = z

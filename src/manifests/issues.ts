@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { arnPartProblem } from "./arn-parts.js";
 import { isIntegerSchema, knownKeys, numberBounds, schemaAt, unwrap } from "./schema-walk.js";
 import { closest } from "./suggest.js";
 import type { PathSegment } from "./yaml-position.js";
@@ -164,10 +165,16 @@ function defaultMessage(issue: z.core.$ZodIssue, value: unknown, target?: z.core
   }
 }
 
-/** Adds the offending value to a schema's own "must …" message, unless it already says what it got. */
+/**
+ * Adds the offending value to a schema's own "must …" message, unless it already says what it got;
+ * for a malformed ARN, the part that is wrong instead (every kind's ARN fields alike).
+ */
 function customMessage(message: string, value: unknown): string {
+  const part = typeof value === "string" && /\bARN\b/.test(message) ? arnPartProblem(value) : undefined;
+  if (part !== undefined) return `${message}: ${part}`;
   const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
-  if (scalar && /^must\b/.test(message) && !/\bgot\b/.test(message))
+  // A message that names the wrong part of the value already quotes it.
+  if (scalar && /^must\b/.test(message) && !/\bgot\b|\bpart "/.test(message))
     return `${message}, got ${describeValue(value)}`;
   return message;
 }

@@ -1,5 +1,6 @@
 import { parseArn } from "../aws/arn.js";
 import type { AnyKind } from "../kinds/kind.js";
+import { arnPartProblem } from "./arn-parts.js";
 import { envelopeSchema, MODE_ANNOTATION, type Mode, SUSPEND_ANNOTATION } from "./envelope.js";
 import { documentHash } from "./hash.js";
 import { describeIssues, type FieldIssue, PARSE_OPTIONS } from "./issues.js";
@@ -41,6 +42,14 @@ function stringField(value: Record<string, unknown>, key: string): string | unde
 
 function describeThrown(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Every string below `value` that is written as an ARN, with its path. */
+function arnsIn(value: unknown, path: PathSegment[]): { path: PathSegment[]; value: string }[] {
+  if (typeof value === "string") return value.startsWith("arn:") ? [{ path, value }] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => arnsIn(item, [...path, index]));
+  if (isMapping(value)) return Object.entries(value).flatMap(([key, item]) => arnsIn(item, [...path, key]));
+  return [];
 }
 
 /** Validates one document: envelope, kind, the kind's strict spec schema, region and identity. */
@@ -107,6 +116,13 @@ export function validateDocument(document: YamlDocument, ctx: ValidateContext): 
     }
   } catch (error) {
     report({ path: [], message: `spec could not be validated: ${describeThrown(error)}` }, ["spec"]);
+  }
+  // Kinds parse ARNs leniently to pick out their parts; a malformed part is an error in every field alike.
+  const reported = new Set(errors.map((e) => e.path));
+  for (const arn of arnsIn(value.spec, ["spec"])) {
+    const part = arnPartProblem(arn.value);
+    if (part !== undefined && !reported.has(formatPath(arn.path)))
+      report({ path: arn.path, message: `is not a valid ARN: ${part}` });
   }
   if (spec === undefined || errors.length > 0 || !envelope.success) return { errors };
 

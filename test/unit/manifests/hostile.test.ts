@@ -106,13 +106,12 @@ describe("each bad input gets its own clear error with file and line", () => {
       {
         line: 8,
         path: "spec.targetArn",
-        message:
-          'must be the ARN of an SQS queue or SNS topic, got "arn:aws:lambda:us-east-1:123456789012:function:elsewhere"',
+        message: 'must be the ARN of an SQS queue or SNS topic: the service part "lambda" must be sqs or sns',
       },
       {
         line: 17,
         path: "spec.deadLetterQueue",
-        message: 'must be the ARN of an SQS queue, got "arn:aws:sns:us-east-1:123456789012:topic"',
+        message: 'must be the ARN of an SQS queue: the service part "sns" must be sqs',
       },
     ],
     "wrong-region-arn.yaml": [

@@ -115,6 +115,7 @@ describe("loadPolicyFile", () => {
         {
           file: dup.path,
           line: 5,
+          column: 3,
           path: "allow.regions",
           message: 'duplicate key "regions" (first set on line 4); keys must be unique',
         },
