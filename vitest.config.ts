@@ -17,6 +17,8 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           env: awsEnv,
+          // promtool and kustomize, installed once per machine if missing (a cold promtool build takes minutes).
+          globalSetup: ["test/tools-setup.ts"],
         },
       },
       {
@@ -24,7 +26,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           env: awsEnv,
-          globalSetup: ["test/global-setup.ts"],
+          globalSetup: ["test/tools-setup.ts", "test/global-setup.ts"],
           // expect.poll waits for AWS and the controller: allow for a busy shared machine.
           expect: { poll: { timeout: 10_000 } },
           // Files share one moto server and reset it, so they must not overlap.

@@ -19,12 +19,14 @@ case "$tool" in
     version=v0.316.0 # Go module version of Prometheus; promtool from Debian bookworm is 2.42
     min_path=2.42.0
     min_go=1.26.7
+    package_hint="Debian: apt-get install prometheus"
     ;;
   kustomize)
     module=sigs.k8s.io/kustomize/kustomize/v5
     version=v5.5.0 # the kustomize kubectl v1.32 embeds
     min_path=5.0.0
     min_go=1.22.7
+    package_hint="or kubectl, which embeds it"
     ;;
   *)
     echo "ensure-tool: unknown tool \"$tool\" (known: promtool, kustomize)" >&2
@@ -58,9 +60,9 @@ if [[ -x "$bin" ]]; then
 fi
 
 if ! command -v go >/dev/null 2>&1; then
-  log "$tool is needed by the tests and is not installed, and Go is missing to build it."
+  log "the tests need $tool $min_path or newer; there is none on PATH, and no Go to build the pinned $version."
   log "Install Go $min_go or newer (https://go.dev/doc/install, or your distribution's golang package),"
-  log "or $tool itself (Debian: apt-get install prometheus for promtool), then run the tests again."
+  log "or $tool itself ($package_hint), then run the tests again."
   exit 1
 fi
 go_version="$(go env GOVERSION | sed 's/^go//')"

@@ -10,6 +10,7 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { parseAllDocuments } from "yaml";
+import { provided } from "../support/tools.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
 export const DEPLOY = join(ROOT, "deploy/kubernetes");
@@ -149,26 +150,10 @@ export async function unknownFieldErrors(docs: readonly Doc[]): Promise<string> 
   }
 }
 
-/** A kustomize on this machine: `kustomize build`, or `kubectl kustomize` (built in since kubectl 1.14). */
-export const KUSTOMIZE: string[] | undefined = await (async () => {
-  for (const candidate of [
-    ["kustomize", "build"],
-    ["kubectl", "kustomize"],
-  ]) {
-    try {
-      await run(candidate[0]!, [candidate[1]!, "--help"]);
-      return candidate;
-    } catch {
-      // not installed
-    }
-  }
-  return undefined;
-})();
-
 /** The objects `kustomize build dir` renders, as YAML. */
 export async function kustomize(dir: string): Promise<string> {
-  if (!KUSTOMIZE) throw new Error("no kustomize on this machine");
-  const [bin, verb] = KUSTOMIZE as [string, string];
+  // `kustomize build` or `kubectl kustomize`, else a pinned kustomize the tools globalSetup built for the run.
+  const [bin, verb] = provided("kustomize") as [string, string];
   const { stdout } = await run(bin, [verb, dir]);
   return stdout;
 }

@@ -8,7 +8,6 @@ import {
   DEPLOY,
   type Doc,
   flags,
-  KUSTOMIZE,
   kustomize,
   loadDeploy,
   MODELS,
@@ -93,7 +92,7 @@ describe("kustomizations", () => {
     }
   });
 
-  it.skipIf(!KUSTOMIZE)("build with kustomize into the objects of the files, namespaced", async () => {
+  it("build with kustomize into the objects of the files, namespaced", async () => {
     for (const dir of [".", "optional"]) {
       const built = parseAllDocuments(await kustomize(join(DEPLOY, dir))).map((d) => d.toJS() as Obj);
       const expected = objects.filter((d) => posix.dirname(d.file) === dir).map((d) => d.obj);

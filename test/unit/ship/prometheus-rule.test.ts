@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 import { parseDuration } from "../../../src/cli/duration.js";
 import { createMetrics } from "../../../src/metrics/metrics.js";
 import { flags, loadDeploy, type Obj } from "../../ship/kubernetes.js";
+import { provided } from "../../support/tools.js";
 
 /**
  * The optional PrometheusRule: its expressions pass `promtool check rules`,
@@ -29,13 +30,13 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+/** Runs the promtool the tools globalSetup provided (installed for the run if the machine had none). */
 async function promtool(...args: string[]): Promise<string> {
   try {
-    const { stdout, stderr } = await run("promtool", args, { cwd: dir });
+    const { stdout, stderr } = await run(provided("promtool"), args, { cwd: dir });
     return stdout + stderr;
   } catch (err) {
-    const e = err as { code?: string | number; stdout?: string; stderr?: string };
-    if (e.code === "ENOENT") throw new Error("promtool not found: apt-get install prometheus (.ci/run does)");
+    const e = err as { stdout?: string; stderr?: string };
     throw new Error(`promtool ${args.join(" ")} failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
   }
 }
