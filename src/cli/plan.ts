@@ -10,7 +10,7 @@ import {
   type GlobalOptions,
   oneShotLogger,
   readPolicy,
-  resolveRegion,
+  requireRegion,
 } from "./context.js";
 import { formatWarning, planJson, planText } from "./output.js";
 import type { Io } from "./program.js";
@@ -36,7 +36,7 @@ export async function runPlan(
 ): Promise<PlanRun> {
   const log = oneShotLogger(options, io.stderr);
   const policy = await readPolicy(options);
-  const region = resolveRegion(options);
+  const region = await requireRegion(options);
   const load = await loadManifests([dir], { defaultRegion: region });
   const revision = await revisionOf(resolve(dir), load.contentHash);
   const aws = createAws(options);

@@ -5,7 +5,7 @@ import { loadManifests } from "../manifests/load.js";
 import type { Manifest, ManifestError } from "../manifests/manifest.js";
 import { Guard } from "../policy/guard.js";
 import type { GlobalOptions } from "./context.js";
-import { readPolicy, resolveRegion } from "./context.js";
+import { readPolicy, regionAdvice, resolveRegion } from "./context.js";
 import { parseDuration } from "./duration.js";
 import { formatManifestError, formatWarning } from "./output.js";
 import { runPlan } from "./plan.js";
@@ -116,7 +116,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (dirs: string[]) => {
       const options = globals();
       const policy = await readPolicy(options);
-      const load = await loadManifests(dirs, { defaultRegion: resolveRegion(options) });
+      const region = await resolveRegion(options);
+      const load = await loadManifests(dirs, { defaultRegion: region });
+      if (region === undefined) {
+        io.stderr(
+          `note: no AWS region is configured, so ARNs were checked against spec.region only; to check them against the default region too, ${regionAdvice()}\n`,
+        );
+      }
       if (policy) load.errors.push(...policyErrors(new Guard({ policy }), load.manifests));
       const valid = load.errors.length === 0;
       if (options.output === "json") {
