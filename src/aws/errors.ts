@@ -73,7 +73,9 @@ export function classifyAwsError(err: unknown, context = ""): ResourceError {
   // Before the network rule: the SDK's "no credentials" errors carry no HTTP status either.
   const credentials = credentialFailure(name);
   if (credentials)
-    return new ResourceError(credentials.code, `${message} (${credentials.hint})`, "terminal", { cause: err });
+    return new ResourceError(credentials.code, `${message} (${credentials.hint})`, "terminal", {
+      cause: err,
+    });
   if (NETWORK.has(name) || (e.code !== undefined && NETWORK.has(e.code)))
     return new ResourceError("NetworkError", message, "transient", { cause: err });
   if (status !== undefined && status >= 500)

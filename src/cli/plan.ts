@@ -12,7 +12,7 @@ import {
   readPolicy,
   requireRegion,
 } from "./context.js";
-import { formatWarning, planJson, planText } from "./output.js";
+import { formatWarning, type PlanVerb, planJson, planText } from "./output.js";
 import type { Io } from "./program.js";
 
 export interface PlanRun {
@@ -27,13 +27,35 @@ export interface PlanOptions extends GlobalOptions {
   concurrency: number;
 }
 
+function failed({ load, results }: PlanRun): boolean {
+  return load.errors.length > 0 || results.some((r) => r.action === "error");
+}
+
+/**
+ * The exit code of `diff` and of `apply --dry-run` (design §2, §13): 1 on any
+ * error, 2 when changes are pending (observed drift included), else 0.
+ */
+export function planExitCode(run: PlanRun): number {
+  if (failed(run)) return 1;
+  const pending = run.results.some(
+    (r) => r.action === "create" || r.action === "update" || r.action === "observed",
+  );
+  return pending ? 2 : 0;
+}
+
+/** The exit code of `apply`: 1 when anything failed, else 0. */
+export function applyExitCode(run: PlanRun): number {
+  return failed(run) ? 1 : 0;
+}
+
 /** Shared by `diff` and `apply`: load, read AWS, (apply), print. */
 export async function runPlan(
   dir: string,
   io: Io,
   options: PlanOptions,
-  verb: "plan" | "apply",
+  command: "plan" | "apply",
 ): Promise<PlanRun> {
+  const verb: PlanVerb = command === "apply" && options.dryRun ? "dry-run" : command;
   const log = oneShotLogger(options, io.stderr);
   const policy = await readPolicy(options);
   const region = await requireRegion(options);

@@ -8,7 +8,7 @@ import type { GlobalOptions } from "./context.js";
 import { readPolicy, regionAdvice, resolveRegion } from "./context.js";
 import { parseDuration } from "./duration.js";
 import { formatManifestError, formatWarning } from "./output.js";
-import { runPlan } from "./plan.js";
+import { applyExitCode, planExitCode, runPlan } from "./plan.js";
 import { runCommand } from "./run.js";
 
 /** Exit codes of design §2. */
@@ -159,35 +159,31 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(waitTimeout)
     .addOption(concurrency)
     .action(async (dir: string, opts: { waitTimeout: number; concurrency: number }) => {
-      const { load, results } = await runPlan(
+      const run = await runPlan(
         dir,
         io,
         { ...globals(), dryRun: true, waitTimeoutMs: opts.waitTimeout, concurrency: opts.concurrency },
         "plan",
       );
-      const failed = load.errors.length > 0 || results.some((r) => r.action === "error");
-      const drift = results.some(
-        (r) => r.action === "create" || r.action === "update" || r.action === "observed",
-      );
-      setExit(failed ? EXIT.failed : drift ? EXIT.drift : EXIT.ok);
+      setExit(planExitCode(run));
     });
 
   program
     .command("apply")
-    .description("reconcile once and report (exit 0 all converged, 1 any failed)")
+    .description("reconcile once and report (exit 0 all converged, 1 any failed; --dry-run exits like diff)")
     .argument("<dir>", "folder of manifests")
-    .option("--dry-run", "plan only; change nothing", false)
+    .option("--dry-run", "plan only; change nothing; exit 0 in sync, 2 changes pending, 1 error", false)
     .addOption(waitTimeout)
     .addOption(concurrency)
     .action(async (dir: string, opts: { dryRun: boolean; waitTimeout: number; concurrency: number }) => {
-      const { load, results } = await runPlan(
+      const run = await runPlan(
         dir,
         io,
         { ...globals(), dryRun: opts.dryRun, waitTimeoutMs: opts.waitTimeout, concurrency: opts.concurrency },
         "apply",
       );
-      const failed = load.errors.length > 0 || results.some((r) => r.action === "error");
-      setExit(failed ? EXIT.failed : EXIT.ok);
+      // A dry run changed nothing, so it exits like `diff` (2 while changes are pending).
+      setExit(opts.dryRun ? planExitCode(run) : applyExitCode(run));
     });
 
   program
