@@ -1,7 +1,7 @@
 import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
 import type { Logger } from "pino";
 import { callerAccount } from "../aws/caller.js";
-import { AwsClients } from "../aws/clients.js";
+import { AwsClients, type RequestEvent } from "../aws/clients.js";
 import { RateLimiter } from "../aws/rate-limiter.js";
 import { createLogger } from "../log/logger.js";
 import { Guard } from "../policy/guard.js";
@@ -71,10 +71,11 @@ export function oneShotLogger(options: GlobalOptions, stderr: (text: string) => 
   return createLogger(options.logLevel ?? "warn", { write: stderr });
 }
 
-/** The one-shot commands' clients: same limiter as the controller, nothing counted. */
-export function createAws(options: GlobalOptions): AwsClients {
+/** The one-shot commands' clients: same limiter as the controller; each attempt told to `onRequest` (wait reports). */
+export function createAws(options: GlobalOptions, onRequest?: (event: RequestEvent) => void): AwsClients {
   return new AwsClients({
     limiter: new RateLimiter(),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    ...(onRequest ? { onRequest } : {}),
   });
 }

@@ -14,6 +14,7 @@ import {
 } from "./context.js";
 import { formatWarning, type PlanVerb, planJson, planText } from "./output.js";
 import type { Io } from "./program.js";
+import { WaitReporter } from "./progress.js";
 
 export interface PlanRun {
   load: LoadResult;
@@ -25,6 +26,8 @@ export interface PlanOptions extends GlobalOptions {
   dryRun: boolean;
   waitTimeoutMs: number;
   concurrency: number;
+  /** How often what is waited for is said on stderr. @default DEFAULT_PROGRESS_INTERVAL_MS */
+  progressIntervalMs?: number;
 }
 
 function failed({ load, results }: PlanRun): boolean {
@@ -61,10 +64,17 @@ export async function runPlan(
   const region = await requireRegion(options);
   const load = await loadManifests([dir], { defaultRegion: region });
   const revision = await revisionOf(resolve(dir), load.contentHash);
-  const aws = createAws(options);
+  // Straight to stderr, not through the logger: it is for the person at the terminal, at any log level.
+  const waits = new WaitReporter({
+    write: io.stderr,
+    ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
+  });
+  const aws = createAws(options, waits.request);
+  waits.start();
   try {
     const results = await reconcile(load.manifests, {
       aws,
+      progress: waits,
       guard: createGuard(policy, aws, region),
       log,
       mode: "enforce",
@@ -81,6 +91,7 @@ export async function runPlan(
     }
     return { load, revision, results };
   } finally {
+    waits.stop();
     aws.destroy();
   }
 }
