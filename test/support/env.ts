@@ -42,13 +42,15 @@ const CHAIN_VARS = [
  * region variable unset, HOME an empty folder (holding only `~/.aws/config`,
  * when given) and no AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, so the SDK
  * reads `$HOME/.aws/…` as on a user's machine; the instance metadata service
- * off. Returns the function that restores the environment.
+ * off; then `env` on top. Returns the function that restores the environment.
  */
-export async function bareAwsEnv(files: { config?: string } = {}): Promise<() => void> {
+export async function bareAwsEnv(
+  options: { config?: string; env?: Record<string, string> } = {},
+): Promise<() => void> {
   const home = await mkdtemp(join(tmpdir(), "retryctl-home-"));
-  if (files.config !== undefined) {
+  if (options.config !== undefined) {
     await mkdir(join(home, ".aws"));
-    await writeFile(join(home, ".aws", "config"), files.config);
+    await writeFile(join(home, ".aws", "config"), options.config);
   }
   return setEnv({
     ...Object.fromEntries(CHAIN_VARS.map((name) => [name, undefined])),
@@ -56,5 +58,6 @@ export async function bareAwsEnv(files: { config?: string } = {}): Promise<() =>
     AWS_CONFIG_FILE: undefined,
     AWS_SHARED_CREDENTIALS_FILE: undefined,
     AWS_EC2_METADATA_DISABLED: "true",
+    ...options.env,
   });
 }

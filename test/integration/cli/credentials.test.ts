@@ -131,7 +131,10 @@ describe("credentials AWS refuses", () => {
     proxy.set({ credentials: { service: "sts", fault: "expired", count: 100 } });
     const run = await cli("diff", dir, "--endpoint-url", proxy.endpoint, "--output", "json");
     expect(run.code, run.stdout).toBe(1);
-    expect(run.json<PlanJson>().resources[0]?.error?.code).toBe("ExpiredToken");
+    const error = run.json<PlanJson>().resources[0]?.error;
+    expect(error?.code).toBe("ExpiredToken");
+    expect(error?.message).toContain("sts:GetCallerIdentity");
+    expect(error?.message).toContain("have expired");
     expect(proxy.count({ service: "sts" })).toBe(1);
     expect(proxy.count({ service: "lambda" })).toBe(0);
   });
