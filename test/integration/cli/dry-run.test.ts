@@ -62,7 +62,7 @@ describe("apply --dry-run", () => {
   it("JSON: the action stays create/update with applied: false; exit 2", async () => {
     const run = await cli("apply", dir, "--dry-run", "--endpoint-url", motoEndpoint(), "--output", "json");
     expect(run.code).toBe(2);
-    const doc = run.json<PlanJson & { resources: { applied: boolean }[] }>();
+    const doc = run.json<PlanJson>();
     expect(doc.resources.map((r) => [r.name, r.action, r.applied])).toEqual([
       ["drifted", "update", false],
       ["bare", "create", false],
@@ -93,7 +93,7 @@ describe("apply --dry-run", () => {
   it("a real apply still says created/updated and applied: true", async () => {
     const run = await cli("apply", dir, "--endpoint-url", motoEndpoint(), "--output", "json");
     expect(run.code).toBe(0);
-    const doc = run.json<PlanJson & { resources: { applied: boolean }[] }>();
+    const doc = run.json<PlanJson>();
     expect(doc.resources.map((r) => [r.action, r.applied])).toEqual([
       ["update", true],
       ["create", true],

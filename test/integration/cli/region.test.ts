@@ -61,7 +61,7 @@ async function regionsOfDiff(...flags: string[]): Promise<{ resource?: string; r
   expect(run.code, run.stdout + run.stderr).toBe(1); // FunctionNotFound: nothing is seeded
   const requests = [...new Set(proxy.requests().map((r) => r.region))];
   return {
-    resource: run.json<PlanJson & { resources: { region: string }[] }>().resources[0]?.region,
+    resource: run.json<PlanJson>().resources[0]?.region,
     requests,
   };
 }
