@@ -22,10 +22,14 @@ export interface CredentialFailure {
   hint: string;
 }
 
-/** Which credentials the SDK's chain is using, in words (a profile name is not a secret; keys are never named). */
+/**
+ * Which credentials the SDK's chain is using, in words (a profile name is not a
+ * secret; keys are never named). With AWS_PROFILE set the SDK skips the keys in
+ * the environment, so the profile is named first.
+ */
 function whichCredentials(env: NodeJS.ProcessEnv): string {
-  if (env.AWS_ACCESS_KEY_ID) return "the keys in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
   if (env.AWS_PROFILE) return `profile "${env.AWS_PROFILE}" (AWS_PROFILE)`;
+  if (env.AWS_ACCESS_KEY_ID) return "the keys in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
   return "the default credential chain";
 }
 

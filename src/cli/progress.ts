@@ -75,7 +75,8 @@ export class WaitReporter implements EngineProgress {
   step(target: ProgressTarget, step: Exclude<Step, "waiting">): void {
     const known = this.#pending.get(target.key);
     const entry: Pending = { label: target.label, step, since: this.#now() };
-    if (known?.wait) entry.wait = known.wait;
+    // A read between two attempts is still part of the wait; once it applies, the wait is over.
+    if (known?.wait && step === "reading") entry.wait = known.wait;
     this.#pending.set(target.key, entry);
   }
 

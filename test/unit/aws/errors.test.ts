@@ -54,6 +54,10 @@ describe("credentialFailure hints", () => {
     expect(credentialFailure("UnrecognizedClientException", { AWS_PROFILE: "ops" })?.hint).toContain(
       'profile "ops" (AWS_PROFILE)',
     );
+    // The SDK ignores the keys in the environment when AWS_PROFILE is set.
+    expect(
+      credentialFailure("ExpiredToken", { AWS_PROFILE: "ops", AWS_ACCESS_KEY_ID: "AKID" })?.hint,
+    ).toContain('profile "ops"');
     expect(credentialFailure("AccessDeniedException", {})?.hint).toContain("the default credential chain");
     expect(credentialFailure("ResourceNotFoundException", {})).toBeUndefined();
   });

@@ -50,6 +50,15 @@ describe("WaitReporter", () => {
     ]);
   });
 
+  it("once the resource applies, the wait is over", () => {
+    reporter.waiting(orders, new ResourceError("UpdateInProgress", "in progress", "waiting"), 120_000);
+    reporter.step(orders, "applying");
+    vi.advanceTimersByTime(10_000);
+    expect(out).toEqual([
+      "still waiting for 1 resource(s): applying FunctionEventInvokeConfig/orders (for up to 10s)\n",
+    ]);
+  });
+
   it("an unknown code shows the error's message", () => {
     reporter.waiting(orders, new ResourceError("InternalError", "something odd", "transient"), 30_000);
     vi.advanceTimersByTime(10_000);
