@@ -1,3 +1,5 @@
+import { credentialFailure } from "./credential-errors.js";
+
 /**
  * How the engine should react to a failure. Only the controller turns a class
  * into a queue action; the engine's one-shot loop uses it to decide whether to
@@ -68,15 +70,12 @@ export function classifyAwsError(err: unknown, context = ""): ResourceError {
     return new ResourceError("ConcurrentModification", message, "transient", { cause: err });
   if (name === "PreconditionFailedException")
     return new ResourceError("PreconditionFailed", message, "transient", { cause: err });
-  if (
-    name === "AccessDeniedException" ||
-    name === "AccessDenied" ||
-    name === "UnrecognizedClientException" ||
-    name === "InvalidClientTokenId" ||
-    name === "ExpiredTokenException" ||
-    name === "InvalidSecurity"
-  )
-    return new ResourceError("AccessDenied", message, "terminal", { cause: err });
+  // Before the network rule: the SDK's "no credentials" errors carry no HTTP status either.
+  const credentials = credentialFailure(name);
+  if (credentials)
+    return new ResourceError(credentials.code, `${message} (${credentials.hint})`, "terminal", {
+      cause: err,
+    });
   if (NETWORK.has(name) || (e.code !== undefined && NETWORK.has(e.code)))
     return new ResourceError("NetworkError", message, "transient", { cause: err });
   if (status !== undefined && status >= 500)

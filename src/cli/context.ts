@@ -1,6 +1,7 @@
+import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
 import type { Logger } from "pino";
 import { callerAccount } from "../aws/caller.js";
-import { AwsClients } from "../aws/clients.js";
+import { AwsClients, type RequestEvent } from "../aws/clients.js";
 import { RateLimiter } from "../aws/rate-limiter.js";
 import { createLogger } from "../log/logger.js";
 import { Guard } from "../policy/guard.js";
@@ -33,9 +34,36 @@ export function createGuard(policy: Policy | undefined, aws: AwsClients, region:
   return new Guard({ policy, callerAccount: callerAccount(aws, region) });
 }
 
-/** The region the SDK would pick, so `--region` is only needed to override it. */
-export function resolveRegion(options: GlobalOptions): string {
-  return options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+/**
+ * `--region`, then `RETRYCTL_REGION` (both in `options.region`: Commander reads
+ * the env var), then the SDK's own chain: `AWS_REGION`, the profile's `region`
+ * in the shared config files, the instance's region on EC2. Undefined when none
+ * has one: no region is ever assumed.
+ */
+export async function resolveRegion(options: GlobalOptions): Promise<string | undefined> {
+  if (options.region) return options.region;
+  try {
+    return await loadConfig(NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS)();
+  } catch {
+    // The chain's last link throws "Region is missing"; the caller says how to set one.
+    return undefined;
+  }
+}
+
+/** How to give retryctl a region, for the error (and the note of `validate`) when none is found. */
+export function regionAdvice(env: NodeJS.ProcessEnv = process.env): string {
+  const profile = env.AWS_PROFILE ? `[profile ${env.AWS_PROFILE}]` : "[default]";
+  const cliOnly = env.AWS_DEFAULT_REGION
+    ? "; AWS_DEFAULT_REGION is set, but only the AWS CLI reads it, not the AWS SDK retryctl uses"
+    : "";
+  return `pass --region, set RETRYCTL_REGION or AWS_REGION, or add \`region = …\` under ${profile} in ~/.aws/config${cliOnly}`;
+}
+
+/** The region of a command that talks to AWS: resolved, or an error that says how to set one. */
+export async function requireRegion(options: GlobalOptions): Promise<string> {
+  const region = await resolveRegion(options);
+  if (region) return region;
+  throw new Error(`no AWS region is configured: ${regionAdvice()}`);
 }
 
 /** One-shot commands log to stderr so that stdout carries only the plan or the JSON document. */
@@ -43,10 +71,11 @@ export function oneShotLogger(options: GlobalOptions, stderr: (text: string) => 
   return createLogger(options.logLevel ?? "warn", { write: stderr });
 }
 
-/** The one-shot commands' clients: same limiter as the controller, nothing counted. */
-export function createAws(options: GlobalOptions): AwsClients {
+/** The one-shot commands' clients: same limiter as the controller; each attempt told to `onRequest` (wait reports). */
+export function createAws(options: GlobalOptions, onRequest?: (event: RequestEvent) => void): AwsClients {
   return new AwsClients({
     limiter: new RateLimiter(),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    ...(onRequest ? { onRequest } : {}),
   });
 }

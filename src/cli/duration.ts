@@ -15,3 +15,14 @@ export function parseDuration(text: string): number {
   }
   return total;
 }
+
+/** Whole seconds as `1m52s`, `45s`, `1h5m` (the form parseDuration reads), for messages. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h${m > 0 ? `${m}m` : ""}`;
+  if (m > 0) return `${m}m${s > 0 ? `${s}s` : ""}`;
+  return `${s}s`;
+}

@@ -3,6 +3,9 @@ import type { ManifestError, ManifestWarning } from "../manifests/manifest.js";
 
 export type OutputFormat = "text" | "json";
 
+/** What produced the results: `diff`, `apply`, or `apply --dry-run` (which changed nothing). */
+export type PlanVerb = "plan" | "apply" | "dry-run";
+
 export interface Summary {
   create: number;
   update: number;
@@ -43,7 +46,8 @@ export function planJson(
         actual: c.actual ?? null,
         desired: c.desired ?? null,
       })),
-      ...(r.applied ? { applied: true } : {}),
+      // Always present, so that a dry run's create/update reads as not done.
+      applied: r.applied,
       ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
       source: r.source,
     })),
@@ -66,7 +70,7 @@ export function planText(
   revision: string,
   results: readonly ResourceResult[],
   manifestErrors: readonly ManifestError[],
-  verb: "plan" | "apply",
+  verb: PlanVerb,
 ): string {
   const lines: string[] = [`Revision: ${revision}`, ""];
   for (const e of manifestErrors) lines.push(`! ${formatManifestError(e)}`);
@@ -88,20 +92,27 @@ export function planText(
     ...(s.suspended ? [`${s.suspended} suspended`] : []),
     `${s.error} error${s.error === 1 ? "" : "s"}`,
   ];
-  const title = verb === "apply" ? "Apply" : "Plan";
+  let title = "Plan";
   if (verb === "apply") {
+    title = "Apply";
     parts[0] = `${s.create} created`;
     parts[1] = `${s.update} updated`;
+  } else if (verb === "dry-run") {
+    title = "Dry run, nothing changed";
+    parts[0] = `${s.create} would create`;
+    parts[1] = `${s.update} would update`;
   }
   lines.push("", `${title}: ${parts.join(", ")}.`);
   return `${lines.join("\n")}\n`;
 }
 
-function describe(r: ResourceResult, verb: "plan" | "apply"): string {
+function describe(r: ResourceResult, verb: PlanVerb): string {
   switch (r.action) {
     case "create":
+      if (verb === "dry-run") return "would create";
       return verb === "apply" && r.applied ? "created" : "will be created";
     case "update":
+      if (verb === "dry-run") return "would update";
       return verb === "apply" && r.applied ? "updated" : "will be updated";
     case "observed":
       return "has drifted (observe mode: not changed)";

@@ -10,10 +10,11 @@ import {
   type GlobalOptions,
   oneShotLogger,
   readPolicy,
-  resolveRegion,
+  requireRegion,
 } from "./context.js";
-import { formatWarning, planJson, planText } from "./output.js";
+import { formatWarning, type PlanVerb, planJson, planText } from "./output.js";
 import type { Io } from "./program.js";
+import { WaitReporter } from "./progress.js";
 
 export interface PlanRun {
   load: LoadResult;
@@ -25,6 +26,29 @@ export interface PlanOptions extends GlobalOptions {
   dryRun: boolean;
   waitTimeoutMs: number;
   concurrency: number;
+  /** How often what is waited for is said on stderr. @default DEFAULT_PROGRESS_INTERVAL_MS */
+  progressIntervalMs?: number;
+}
+
+function failed({ load, results }: PlanRun): boolean {
+  return load.errors.length > 0 || results.some((r) => r.action === "error");
+}
+
+/**
+ * The exit code of `diff` and of `apply --dry-run` (design §2, §13): 1 on any
+ * error, 2 when changes are pending (observed drift included), else 0.
+ */
+export function planExitCode(run: PlanRun): number {
+  if (failed(run)) return 1;
+  const pending = run.results.some(
+    (r) => r.action === "create" || r.action === "update" || r.action === "observed",
+  );
+  return pending ? 2 : 0;
+}
+
+/** The exit code of `apply`: 1 when anything failed, else 0. */
+export function applyExitCode(run: PlanRun): number {
+  return failed(run) ? 1 : 0;
 }
 
 /** Shared by `diff` and `apply`: load, read AWS, (apply), print. */
@@ -32,20 +56,28 @@ export async function runPlan(
   dir: string,
   io: Io,
   options: PlanOptions,
-  verb: "plan" | "apply",
+  command: "plan" | "apply",
 ): Promise<PlanRun> {
+  const verb: PlanVerb = command === "apply" && options.dryRun ? "dry-run" : command;
   const log = oneShotLogger(options, io.stderr);
   const policy = await readPolicy(options);
-  const region = resolveRegion(options);
+  const region = await requireRegion(options);
   const load = await loadManifests([dir], { defaultRegion: region });
   // Nothing to compare with AWS: say so as for any bad argument, before any AWS call.
   const folder = load.errors.find(isFolderProblem);
   if (folder) throw new Error(folder.message);
   const revision = await revisionOf(resolve(dir), load.contentHash);
-  const aws = createAws(options);
+  // Straight to stderr, not through the logger: it is for the person at the terminal, at any log level.
+  const waits = new WaitReporter({
+    write: io.stderr,
+    ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
+  });
+  const aws = createAws(options, waits.request);
+  waits.start();
   try {
     const results = await reconcile(load.manifests, {
       aws,
+      progress: waits,
       guard: createGuard(policy, aws, region),
       log,
       mode: "enforce",
@@ -62,6 +94,7 @@ export async function runPlan(
     }
     return { load, revision, results };
   } finally {
+    waits.stop();
     aws.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import { runControllerUntilSignal } from "../controller/run.js";
-import { type GlobalOptions, readPolicy, resolveRegion } from "./context.js";
+import { type GlobalOptions, readPolicy, requireRegion } from "./context.js";
 
 export interface RunOptions extends GlobalOptions {
   dir: string;
@@ -13,10 +13,11 @@ export interface RunOptions extends GlobalOptions {
 /** `retryctl run`: the controller until SIGTERM/SIGINT (then exit 0). */
 export async function runCommand(options: RunOptions): Promise<void> {
   const policy = await readPolicy(options);
+  const region = await requireRegion(options);
   await runControllerUntilSignal({
     ...(policy ? { policy } : {}),
     dir: options.dir,
-    region: resolveRegion(options),
+    region,
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
     mode: options.mode,
     listen: options.listen,

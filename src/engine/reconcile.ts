@@ -9,6 +9,7 @@ import type { Manifest } from "../manifests/manifest.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Guard } from "../policy/guard.js";
 import { backoffDelay, sleep } from "./backoff.js";
+import type { EngineProgress, ProgressTarget } from "./progress.js";
 import type { ResourceResult } from "./result.js";
 
 export interface EngineOptions {
@@ -39,6 +40,8 @@ export interface EngineOptions {
    * is read: a refused resource is an error and no AWS call is made for it.
    */
   guard?: Guard;
+  /** Told what each resource is doing until it has its result (the one-shot commands' wait reports). */
+  progress?: EngineProgress;
 }
 
 /**
@@ -59,6 +62,9 @@ export async function reconcile(
       report(options, m, result, 0);
     } else candidates.push(m);
   }
+  const { progress } = options;
+  // The guard may ask STS for the caller's account: an AWS read like the others.
+  for (const m of candidates) progress?.step(target(m), "reading");
   const refusals = await Promise.all(candidates.map((m) => options.guard?.check(m)));
   const active: Manifest[] = [];
   candidates.forEach((m, i) => {
@@ -69,6 +75,7 @@ export async function reconcile(
     }
     const result = errorResult(m, [], refused);
     results.set(m, result);
+    progress?.done(target(m));
     report(options, m, result, 0);
   });
 
@@ -79,11 +86,13 @@ export async function reconcile(
       const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
       const started = performance.now();
       const actuals = await readBatch(kind, ctx, group);
+      for (const m of group) progress?.step(target(m), "queued");
       await Promise.all(
         group.map((m) =>
           queue.add(async () => {
             const result = await reconcileResource(m, actuals.get(m.key), ctx, options);
             results.set(m, result);
+            progress?.done(target(m));
             report(options, m, result, (performance.now() - started) / 1000);
           }),
         ),
@@ -130,6 +139,7 @@ async function reconcileResource(
       const action = m.kind.creates(actual) ? "create" : "update";
       if (mode === "observe") return { ...baseResult(m, "observed"), changes };
       if (options.dryRun) return { ...baseResult(m, action), changes };
+      options.progress?.step(target(m), "applying");
       await m.kind.apply(ctx, toDesired(m), actual, changes);
       return { ...baseResult(m, action), changes, applied: true };
     } catch (err) {
@@ -142,7 +152,9 @@ async function reconcileResource(
         { kind: m.kind.kind, name: m.name, code: error.code, retry: error.retry, delayMs: delay },
         "waiting before another attempt",
       );
+      options.progress?.waiting(target(m), error, deadline);
       await sleep(delay, options.signal);
+      options.progress?.step(target(m), "reading");
       actual = await readOne(m, ctx);
     }
   }
@@ -197,6 +209,10 @@ function baseResult(m: Manifest, action: ResourceResult["action"]): ResourceResu
 
 function toDesired(m: Manifest): DesiredResource<Record<string, unknown>> {
   return { name: m.name, region: m.region, identity: kindIdentity(m), spec: m.spec };
+}
+
+function target(m: Manifest): ProgressTarget {
+  return { key: m.key, label: `${m.kind.kind}/${m.name}` };
 }
 
 /** The kind's own identity (the manifest key without the `Kind/` prefix). */

@@ -4,8 +4,11 @@ import { loadManifestsWith } from "./loader.js";
 import type { LoadResult } from "./manifest.js";
 
 export interface LoadOptions {
-  /** Region of manifests without `spec.region` (the controller's `--region`). */
-  defaultRegion: string;
+  /**
+   * Region of manifests without `spec.region` (the controller's `--region`);
+   * undefined only for `validate` without a region (see ValidateContext).
+   */
+  defaultRegion: string | undefined;
   /** The kinds manifests may name; every registered kind by default. */
   kinds?: readonly AnyKind[];
   /** Directory that file paths are shown relative to; the current directory by default. */

@@ -64,8 +64,8 @@ async function readTree(dir: string, display: (rel: string) => string): Promise<
 }
 
 export interface LoadWithOptions {
-  /** Region of manifests without `spec.region` (the controller's region). */
-  defaultRegion: string;
+  /** Region of manifests without `spec.region` (the controller's region); see ValidateContext. */
+  defaultRegion: string | undefined;
   /** The kinds manifests may name. */
   kinds: readonly AnyKind[];
   /** Directory that file paths are shown relative to; the current directory by default. */

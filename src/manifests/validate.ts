@@ -23,9 +23,17 @@ export interface DocumentOutcome {
   errors: ManifestError[];
 }
 
+/** The region of a manifest without `spec.region` when no default region is known (`validate` only). */
+export const UNRESOLVED_REGION = "(no region)";
+
 export interface ValidateContext {
   file: string;
-  defaultRegion: string;
+  /**
+   * Region of manifests without `spec.region`. Undefined when none is configured,
+   * which only `validate` accepts (it needs a region only to check ARNs against it):
+   * such manifests get UNRESOLVED_REGION and no ARN-region check.
+   */
+  defaultRegion: string | undefined;
   kinds: readonly AnyKind[];
 }
 
@@ -126,12 +134,12 @@ export function validateDocument(document: YamlDocument, ctx: ValidateContext): 
   }
   if (spec === undefined || errors.length > 0 || !envelope.success) return { errors };
 
-  const region = typeof spec.region === "string" ? spec.region : ctx.defaultRegion;
+  const region = typeof spec.region === "string" ? spec.region : (ctx.defaultRegion ?? UNRESOLVED_REGION);
   if (region === "") {
     report({ path: ["spec", "region"], message: "is required: no default region is configured (--region)" });
     return { errors };
   }
-  if (spec.region === undefined) {
+  if (spec.region === undefined && ctx.defaultRegion !== undefined) {
     // The kinds compare ARNs with spec.region; without it the default region applies, known only here.
     for (const [field, value] of Object.entries(spec)) {
       const arnRegion = typeof value === "string" ? parseArn(value)?.region : undefined;

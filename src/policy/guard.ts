@@ -1,5 +1,6 @@
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
 import type { AnyKind, Scope } from "../kinds/kind.js";
+import { UNRESOLVED_REGION } from "../manifests/validate.js";
 import { matchesAny } from "./match.js";
 import type { Allow, Policy } from "./policy.js";
 
@@ -54,7 +55,8 @@ export class Guard {
     const allow = this.#allow;
     if (!allow) return undefined;
     const { kind, spec, region } = target;
-    if (allow.regions && !allow.regions.includes(region)) {
+    // `validate` without a region: the resource's region is unknown, so only ARN regions can be checked.
+    if (allow.regions && region !== UNRESOLVED_REGION && !allow.regions.includes(region)) {
       return denied(`region ${region} is not in allow.regions ${list(allow.regions)}`);
     }
     const restrictsNames = NAME_DIMENSIONS.some(([field]) => allow[field] !== undefined);

@@ -257,3 +257,26 @@ export function serverErrorResponse(service: string, status: 500 | 503): WireRes
     message,
   );
 }
+
+/** What is wrong with the request's credentials, as AWS answers it. */
+export type CredentialFault = "unknown-key" | "expired" | "denied";
+
+/**
+ * AWS's answer to a request signed with an unknown access key, with expired
+ * session credentials, or by an identity without the permission: Lambda's
+ * rest-json 403s and STS's query-protocol errors (`ExpiredToken` is a 400 there).
+ */
+export function credentialErrorResponse(service: "lambda" | "sts", fault: CredentialFault): WireResponse {
+  const invalid = "The security token included in the request is invalid.";
+  const expired = "The security token included in the request is expired";
+  const denied = (action: string) =>
+    `User: arn:aws:sts::123456789012:assumed-role/ops/session is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
+  if (service === "lambda") {
+    if (fault === "unknown-key") return lambdaError("UnrecognizedClientException", 403, invalid);
+    if (fault === "expired") return lambdaError("ExpiredTokenException", 403, expired);
+    return lambdaError("AccessDeniedException", 403, denied("lambda:ListFunctionEventInvokeConfigs"));
+  }
+  if (fault === "unknown-key") return queryError("InvalidClientTokenId", 403, invalid);
+  if (fault === "expired") return queryError("ExpiredToken", 400, expired);
+  return queryError("AccessDenied", 403, denied("sts:GetCallerIdentity"));
+}

@@ -47,7 +47,9 @@ export interface PlanJson {
   resources: {
     kind: string;
     name: string;
+    region: string;
     action: string;
+    applied: boolean;
     changes: { field: string; actual: unknown; desired: unknown }[];
     error?: { code: string; message: string };
   }[];

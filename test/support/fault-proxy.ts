@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import { motoEndpoint } from "./aws.js";
 import {
   type ApiCall,
+  type CredentialFault,
+  credentialErrorResponse,
   identify,
   lambdaError,
   serverErrorResponse,
@@ -79,6 +81,8 @@ export interface FaultSettings {
   slow?: (Match & { minMs: number; maxMs: number })[];
   /** Matching requests get their connection destroyed without an answer. */
   dropConnections?: Match & Budget;
+  /** Matching requests are refused for their credentials (unknown key, expired token) or permissions. */
+  credentials?: Match & { service: "lambda" | "sts"; fault: CredentialFault } & Budget;
   /**
    * Matching requests time out on the client: `hang` (default) accepts the
    * request and never answers (until the client gives up); `late` forwards it,
@@ -99,6 +103,7 @@ export type FaultKind =
   | "http5xx"
   | "dropConnections"
   | "timeout"
+  | "credentials"
   | "slow";
 
 export interface RequestRecord {
@@ -137,7 +142,7 @@ type Action = { random?: RandomFaultKind } & (
   | { kind: "slow"; delayMs: number }
 );
 
-type BudgetedFault = "throttle" | "http5xx" | "dropConnections" | "timeout";
+type BudgetedFault = "throttle" | "http5xx" | "dropConnections" | "timeout" | "credentials";
 
 /** How long a hung request is held at most, should the client never give up. */
 const HANG_CAP_MS = 120_000;
@@ -203,7 +208,7 @@ export class FaultProxy {
       if (value === undefined) delete next[key];
       else (next as Record<string, unknown>)[key] = copy(value);
     }
-    for (const key of ["throttle", "http5xx", "dropConnections", "timeout"] as const) {
+    for (const key of ["throttle", "http5xx", "dropConnections", "timeout", "credentials"] as const) {
       if (!(key in faults)) continue;
       const forMs = faults[key]?.forMs;
       if (forMs === undefined) this.#until.delete(key);
@@ -257,6 +262,7 @@ export class FaultProxy {
       http5xx: 0,
       dropConnections: 0,
       timeout: 0,
+      credentials: 0,
       slow: 0,
     };
     for (const i of this.#injections) out[i.fault]++;
@@ -421,6 +427,12 @@ export class FaultProxy {
     }
     if (this.#take("throttle", f.throttle, call, now)) {
       return { kind: "throttle", respond: throttleResponse(call.service) };
+    }
+    if (f.credentials && this.#take("credentials", f.credentials, call, now)) {
+      return {
+        kind: "credentials",
+        respond: credentialErrorResponse(f.credentials.service, f.credentials.fault),
+      };
     }
     return undefined;
   }
