@@ -382,7 +382,9 @@ export class FaultProxy {
     const conflictMs = this.#faults.functionConflictMs;
     const functionUpdate = conflictMs !== undefined && isFunctionUpdate(call.operation);
     // The emulator keeps the function InProgress for this long (test/backend/fidelity/function_updates.py).
-    const extra: Record<string, string> = functionUpdate ? { [UPDATE_WINDOW_HEADER]: String(conflictMs) } : {};
+    const extra: Record<string, string> = functionUpdate
+      ? { [UPDATE_WINDOW_HEADER]: String(conflictMs) }
+      : {};
     const upstream = await this.#forward(req, body, extra);
     if (functionUpdate && upstream.status === 409) {
       this.#inject(record, { kind: "functionConflict", respond: upstream }, call, at);
@@ -578,7 +580,6 @@ function isFunctionUpdate(operation: string): boolean {
   return operation === "UpdateFunctionConfiguration" || operation === "UpdateFunctionCode";
 }
 
-
 function failedPutTargets(body: Buffer): WireResponse {
   const input = parseJson(body.toString("utf8"));
   const targets = Array.isArray(input?.Targets) ? (input.Targets as { Id?: string }[]) : [];
@@ -593,7 +594,6 @@ function failedPutTargets(body: Buffer): WireResponse {
     body: JSON.stringify({ FailedEntryCount: entries.length, FailedEntries: entries }),
   };
 }
-
 
 function parseJson(text: string): Record<string, unknown> | undefined {
   try {
