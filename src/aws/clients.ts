@@ -44,6 +44,20 @@ const THROTTLE_NAMES = new Set([
 type Client = LambdaClient | SQSClient | EventBridgeClient | STSClient;
 
 /**
+ * Quota errors the SDK classes as throttling and retries: EventBridge's
+ * LimitExceededException (more than 5 targets on a rule) cannot pass by waiting,
+ * so the call fails at its first answer (errors.ts makes it terminal).
+ */
+const NOT_RETRIED = new Set(["LimitExceededException"]);
+
+/** The SDK's retry strategy (RetryStrategyV2), as far as the wrapper below needs it. */
+interface RetryStrategyLike {
+  acquireInitialRetryToken(scope: string): Promise<unknown>;
+  refreshRetryTokenForRetry(token: unknown, errorInfo: { error?: { name?: string } }): Promise<unknown>;
+  recordSuccess(token: unknown): void;
+}
+
+/**
  * The only place AWS clients are made: endpoint override, timeouts, the
  * client-side rate limiter and request counting are attached here, once per
  * (service, region), so kinds receive an already-limited client.
@@ -95,6 +109,7 @@ export class AwsClients {
     };
     if (this.#options.endpoint) config.endpoint = this.#options.endpoint;
     const client = make(config);
+    failQuotaErrorsAtOnce(client);
     this.#instrument(client, service, region);
     this.#clients.set(key, client);
     return client;
@@ -140,6 +155,25 @@ export class AwsClients {
       { step: "deserialize", priority: "high", name: "retryctlRememberSigningSecrets" },
     );
   }
+}
+
+/** Wraps the client's resolved retry strategy so that NOT_RETRIED errors end the retry loop. */
+function failQuotaErrorsAtOnce(client: Client): void {
+  const config = client.config as unknown as { retryStrategy: () => Promise<unknown> };
+  const resolve = config.retryStrategy;
+  config.retryStrategy = async () => {
+    const strategy = (await resolve()) as RetryStrategyLike;
+    if (typeof strategy.refreshRetryTokenForRetry !== "function") return strategy;
+    return {
+      acquireInitialRetryToken: (scope: string) => strategy.acquireInitialRetryToken(scope),
+      recordSuccess: (token: unknown) => strategy.recordSuccess(token),
+      refreshRetryTokenForRetry: (token: unknown, errorInfo: { error?: { name?: string } }) =>
+        // A rejected refresh makes the retry middleware throw the error it got.
+        NOT_RETRIED.has(errorInfo.error?.name ?? "")
+          ? Promise.reject(errorInfo.error)
+          : strategy.refreshRetryTokenForRetry(token, errorInfo),
+    };
+  };
 }
 
 /**

@@ -60,6 +60,9 @@ export function classifyAwsError(err: unknown, context = ""): ResourceError {
   const status = e.$metadata?.httpStatusCode;
   const prefix = context ? `${context}: ` : "";
   const message = `${prefix}${e.message ?? String(err)}`;
+  // A quota such as EventBridge's 5 targets per rule: the SDK calls it throttling, but waiting cannot help.
+  if (name === "LimitExceededException")
+    return new ResourceError("LimitExceeded", `${message} (an AWS quota)`, "terminal", { cause: err });
   if (THROTTLING.has(name) || status === 429)
     return new ResourceError("Throttled", message, "transient", { cause: err });
   if (name === "ResourceInUseException")

@@ -213,14 +213,23 @@ export const eventTargetRetryPolicy: Kind<EventTargetRetryPolicySpec, EventTarge
     return false;
   },
 
-  async apply(ctx, resource, actual, changes) {
+  // The batch read's target is only the reason to write; what is written comes from the re-read.
+  async apply(ctx, resource, _actual, changes) {
     if (changes.length === 0) return;
     const { spec, region } = resource;
     const where = `target ${spec.targetId} of rule ${spec.rule} on event bus ${busName(spec.eventBusName)}`;
+    // PutTargets replaces the whole target and the batch read may be many seconds old: re-read the
+    // rule's targets just before, so a field changed meanwhile (Input, RoleArn) is not put back.
+    const fresh = (await readRule(ctx, [resource]))[0]?.[1];
+    if (fresh === undefined || fresh instanceof ResourceError) {
+      throw fresh ?? new ResourceError("ReadFailed", `${where}: the re-read returned nothing`);
+    }
+    const freshChanges = diffManagedFields(spec, view(fresh.target), MANAGED, DEFAULTS);
+    if (freshChanges.length === 0) return;
     const command = new PutTargetsCommand({
       Rule: spec.rule,
       ...(spec.eventBusName !== undefined && { EventBusName: spec.eventBusName }),
-      Targets: [targetFor(actual.target, changes, spec)],
+      Targets: [targetFor(fresh.target, freshChanges, spec)],
     });
     let out: PutTargetsCommandOutput;
     try {

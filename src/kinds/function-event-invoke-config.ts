@@ -7,6 +7,8 @@ import {
   ListFunctionEventInvokeConfigsCommand,
   PutFunctionEventInvokeConfigCommand,
   type PutFunctionEventInvokeConfigCommandInput,
+  UpdateFunctionEventInvokeConfigCommand,
+  type UpdateFunctionEventInvokeConfigCommandInput,
 } from "@aws-sdk/client-lambda";
 import { z } from "zod";
 import { parseArn, parseFunctionRef } from "../aws/arn.js";
@@ -110,6 +112,8 @@ export interface InvokeConfigState {
 
 const MANAGED = ["maximumRetryAttempts", "maximumEventAgeInSeconds", "onSuccess", "onFailure"] as const;
 type ManagedField = (typeof MANAGED)[number];
+/** The settings UpdateFunctionEventInvokeConfig merges without re-sending the destinations. */
+const RETRY_FIELDS: readonly string[] = ["maximumRetryAttempts", "maximumEventAgeInSeconds"];
 const DEFAULTS = { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21600 };
 
 /** The qualifier a spec addresses: `qualifier`, else the one inside `functionName`, else `$LATEST`. */
@@ -253,30 +257,56 @@ export function putInput(
   return input;
 }
 
-/** The config after the change: current values, the changed fields replaced, `null` dropped (absent = AWS default). */
-export function mergeChanges(
+/**
+ * The config a replacing Put writes: AWS's current settings, with every field the
+ * manifest names set to its value, also where that is the AWS default (so a
+ * manifest's `maximumRetryAttempts: 2` is visible as 2 in AWS), and `null` ones
+ * left out (absent = the AWS default).
+ */
+export function desiredState(
   spec: FunctionEventInvokeConfigSpec,
   actual: InvokeConfigState,
-  changes: FieldChange[],
 ): InvokeConfigState {
   const next: InvokeConfigState = { ...actual, exists: true };
-  for (const change of changes) {
-    const field = change.field as ManagedField;
-    if (!MANAGED.includes(field)) continue;
+  for (const field of MANAGED) {
     const wanted = spec[field];
-    if (wanted === null || wanted === undefined) delete next[field];
+    if (wanted === undefined) continue;
+    if (wanted === null) delete next[field];
     else (next as Record<ManagedField, unknown>)[field] = wanted;
   }
   return next;
+}
+
+/** The merging Update for changes to retries and age only: it names just those settings. */
+export function updateInput(
+  name: string,
+  qualifier: string,
+  changes: readonly FieldChange[],
+): UpdateFunctionEventInvokeConfigCommandInput {
+  const input: UpdateFunctionEventInvokeConfigCommandInput = { FunctionName: name };
+  if (qualifier !== LATEST) input.Qualifier = qualifier;
+  for (const change of changes) {
+    // `desired` already holds the AWS default where the manifest says null.
+    if (change.field === "maximumRetryAttempts") input.MaximumRetryAttempts = change.desired as number;
+    if (change.field === "maximumEventAgeInSeconds")
+      input.MaximumEventAgeInSeconds = change.desired as number;
+  }
+  return input;
 }
 
 function isEmpty(state: InvokeConfigState): boolean {
   return MANAGED.every((f) => state[f] === undefined);
 }
 
-/** The one write that makes AWS match: a whole-object Put, a Delete when nothing is left to set, or none. */
+/**
+ * The one write that makes AWS match: a merging Update when only retries and age
+ * change on an existing config (it does not re-send the destinations, so one that
+ * was deleted since cannot block it); a whole-object Put to create the config or
+ * change a destination; a Delete when nothing is left to set; or none.
+ */
 export type InvokeConfigWrite =
   | { put: PutFunctionEventInvokeConfigCommandInput }
+  | { update: UpdateFunctionEventInvokeConfigCommandInput }
   | { delete: DeleteFunctionEventInvokeConfigCommandInput }
   | undefined;
 
@@ -285,17 +315,39 @@ export function invokeConfigWrite(
   actual: InvokeConfigState,
   changes: FieldChange[],
 ): InvokeConfigWrite {
+  if (changes.length === 0) return undefined;
   const name = bareName(spec);
   const qualifier = qualifierOf(spec);
-  const next = mergeChanges(spec, actual, changes);
-  if (!isEmpty(next)) return { put: putInput(name, qualifier, next) };
-  // Every setting back to its default is the same as no config; Lambda may reject a Put that sets nothing.
-  if (actual.exists) {
+  const next = desiredState(spec, actual);
+  if (isEmpty(next)) {
+    // Every setting back to its default is the same as no config; Lambda rejects a Put that sets nothing.
+    if (!actual.exists) return undefined;
     return {
       delete: qualifier === LATEST ? { FunctionName: name } : { FunctionName: name, Qualifier: qualifier },
     };
   }
-  return undefined;
+  if (actual.exists && changes.every((c) => RETRY_FIELDS.includes(c.field))) {
+    return { update: updateInput(name, qualifier, changes) };
+  }
+  return { put: putInput(name, qualifier, next) };
+}
+
+/** This resource's own planned read (one List of its function), for a fresh look just before a Put. */
+async function readAgain(
+  ctx: KindContext,
+  resource: DesiredResource<FunctionEventInvokeConfigSpec>,
+): Promise<InvokeConfigState> {
+  const out: ReadResult<InvokeConfigState> = new Map();
+  await readGroup(ctx, resource.region, bareName(resource.spec), [resource], out);
+  const state = out.get(resource.identity);
+  if (state === undefined)
+    throw new ResourceError("ReadFailed", "the read returned no state for this resource");
+  if (state instanceof ResourceError) throw state;
+  return state;
+}
+
+function diffState(spec: FunctionEventInvokeConfigSpec, actual: InvokeConfigState): FieldChange[] {
+  return diffManagedFields(spec, viewOf(actual), MANAGED, DEFAULTS);
 }
 
 export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, InvokeConfigState> = {
@@ -355,9 +407,7 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
     return out;
   },
 
-  diff(spec, actual) {
-    return diffManagedFields(spec, viewOf(actual), MANAGED, DEFAULTS);
-  },
+  diff: diffState,
 
   creates(actual) {
     return !actual.exists;
@@ -366,14 +416,31 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
   async apply(ctx, resource, actual, changes) {
     const name = bareName(resource.spec);
     const qualifier = qualifierOf(resource.spec);
-    const write = invokeConfigWrite(resource.spec, actual, changes);
+    let write = invokeConfigWrite(resource.spec, actual, changes);
+    if (write && "put" in write) {
+      // Put replaces the whole config and the batch read may be many seconds old: re-read this one
+      // config just before, so a setting changed meanwhile (an onSuccess set by a deploy) survives.
+      const fresh = await readAgain(ctx, resource);
+      write = invokeConfigWrite(resource.spec, fresh, diffState(resource.spec, fresh));
+    }
     const client = ctx.aws.lambda(resource.region);
     try {
       if (write && "put" in write) await client.send(new PutFunctionEventInvokeConfigCommand(write.put));
+      else if (write && "update" in write)
+        await client.send(new UpdateFunctionEventInvokeConfigCommand(write.update));
       else if (write) await client.send(new DeleteFunctionEventInvokeConfigCommand(write.delete));
     } catch (err) {
       if (!isNotFound(err)) throw classifyAwsError(err, `event invoke config of ${name}:${qualifier}`);
-      if (!(write && "put" in write)) return; // deleted meanwhile: already what the manifest asks for
+      if (write && "delete" in write) return; // deleted meanwhile: already what the manifest asks for
+      if (write && "update" in write) {
+        // The config went away since the read; the next read plans a Put that creates it.
+        throw new ResourceError(
+          "InvokeConfigGone",
+          `the event invoke config of ${name}:${qualifier} was deleted since it was read`,
+          "transient",
+          { cause: err },
+        );
+      }
       throw qualifier === LATEST
         ? new ResourceError(
             "FunctionNotFound",

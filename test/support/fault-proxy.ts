@@ -66,7 +66,11 @@ export interface FaultSettings {
   throttle?: Match & { service: string } & Budget;
   /** An Update/Delete of an ESM within N ms of its last successful Create/Update is ResourceInUseException. */
   esmInUseMs?: number;
-  /** An UpdateFunctionConfiguration/Code within N ms of the last successful one is ResourceConflictException. */
+  /**
+   * Each UpdateFunctionConfiguration/Code keeps the function InProgress for N ms: reads say so and
+   * another update is ResourceConflictException. The emulator does this (fidelity/function_updates.py,
+   * window 0 by default); the proxy only passes N along and counts the conflicts.
+   */
   functionConflictMs?: number;
   /** The next `count` PutTargets calls answer 200 with every entry failed (ConcurrentModificationException). */
   failedEntries?: { count: number };
@@ -149,6 +153,9 @@ const HANG_CAP_MS = 120_000;
 
 const NO_QUOTA_OPERATIONS = new Set(["GetFunction", "Invoke", "InvokeAsync"]);
 
+/** Read by the emulator's function-update patch: how long the update stays InProgress. */
+const UPDATE_WINDOW_HEADER = "x-retryctl-update-window-ms";
+
 /**
  * An HTTP proxy between the SDK and moto that counts every call per service
  * and operation and injects, on demand, what AWS does under load and during
@@ -162,9 +169,8 @@ export class FaultProxy {
   #injections: Injection[] = [];
   #tokens = 0;
   #tokensAt = 0;
-  // Per ESM UUID / function name: when the last successful change finished, and what it was.
+  // Per ESM UUID: when the last successful change finished, and what it was.
   readonly #esmBusy = new Map<string, { until: number; state: "Creating" | "Updating" }>();
-  readonly #functionBusy = new Map<string, number>();
   /** End of each time-boxed (`forMs`) fault. */
   readonly #until = new Map<BudgetedFault, number>();
   #random: (() => number) | undefined;
@@ -321,7 +327,6 @@ export class FaultProxy {
     this.#records = [];
     this.#injections = [];
     this.#esmBusy.clear();
-    this.#functionBusy.clear();
     this.#until.clear();
     this.#random = undefined;
   }
@@ -380,7 +385,16 @@ export class FaultProxy {
       return;
     }
 
-    const upstream = await this.#forward(req, body);
+    const conflictMs = this.#faults.functionConflictMs;
+    const functionUpdate = conflictMs !== undefined && isFunctionUpdate(call.operation);
+    // The emulator keeps the function InProgress for this long (test/backend/fidelity/function_updates.py).
+    const extra: Record<string, string> = functionUpdate
+      ? { [UPDATE_WINDOW_HEADER]: String(conflictMs) }
+      : {};
+    const upstream = await this.#forward(req, body, extra);
+    if (functionUpdate && upstream.status === 409) {
+      this.#inject(record, { kind: "functionConflict", respond: upstream }, call, at);
+    }
     const response = this.#afterForward(call, upstream);
     if (action && "lateMs" in action) await closedOrAfter(res, at + action.lateMs - Date.now());
     // The client gave up meanwhile (its timeout, or the process died): AWS did the work, no answer arrived.
@@ -463,14 +477,6 @@ export class FaultProxy {
         return { kind: "esmInUse", respond: lambdaError("ResourceInUseException", 400, message) };
       }
     }
-    if (f.functionConflictMs !== undefined && isFunctionUpdate(call.operation)) {
-      const name = functionNameOf(call);
-      const until = this.#functionBusy.get(name);
-      if (until !== undefined && now < until) {
-        const message = `The operation cannot be performed at this time. An update is in progress for resource: ${functionArn(call, name)}`;
-        return { kind: "functionConflict", respond: lambdaError("ResourceConflictException", 409, message) };
-      }
-    }
     if (
       f.failedEntries &&
       f.failedEntries.count > 0 &&
@@ -495,9 +501,14 @@ export class FaultProxy {
     return Math.max(1, Math.ceil((1 - this.#tokens) / quota.rps));
   }
 
-  #forward(req: IncomingMessage, body: Buffer): Promise<WireResponse> {
+  #forward(req: IncomingMessage, body: Buffer, extra: Record<string, string> = {}): Promise<WireResponse> {
     return new Promise((resolve, reject) => {
-      const headers = { ...req.headers, host: this.#target.host, "content-length": String(body.length) };
+      const headers = {
+        ...req.headers,
+        ...extra,
+        host: this.#target.host,
+        "content-length": String(body.length),
+      };
       delete headers["transfer-encoding"];
       delete headers.connection;
       const upstream = request(
@@ -546,19 +557,6 @@ export class FaultProxy {
         return this.#showEsmStates(res, now);
       }
     }
-
-    if (f.functionConflictMs !== undefined) {
-      const name = functionNameOf(call);
-      if (isFunctionUpdate(call.operation)) {
-        this.#functionBusy.set(name, now + f.functionConflictMs);
-        return rewriteConfiguration(res, call.operation, "InProgress");
-      }
-      const until = this.#functionBusy.get(name);
-      const readsConfig = call.operation === "GetFunction" || call.operation === "GetFunctionConfiguration";
-      if (readsConfig && until !== undefined && now < until) {
-        return rewriteConfiguration(res, call.operation, "InProgress");
-      }
-    }
     return res;
   }
 
@@ -594,17 +592,6 @@ function isFunctionUpdate(operation: string): boolean {
   return operation === "UpdateFunctionConfiguration" || operation === "UpdateFunctionCode";
 }
 
-/** The bare function name, whatever form the path used (name, ARN, partial ARN, `:qualifier`). */
-function functionNameOf(call: ApiCall): string {
-  const ref = call.params.FunctionName ?? "";
-  const rest = ref.includes(":function:") ? (ref.split(":function:")[1] ?? "") : ref;
-  return rest.split(":")[0] ?? rest;
-}
-
-function functionArn(call: ApiCall, name: string): string {
-  return `arn:aws:lambda:${call.region}:123456789012:function:${name}`;
-}
-
 function failedPutTargets(body: Buffer): WireResponse {
   const input = parseJson(body.toString("utf8"));
   const targets = Array.isArray(input?.Targets) ? (input.Targets as { Id?: string }[]) : [];
@@ -618,17 +605,6 @@ function failedPutTargets(body: Buffer): WireResponse {
     headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": randomUUID() },
     body: JSON.stringify({ FailedEntryCount: entries.length, FailedEntries: entries }),
   };
-}
-
-function rewriteConfiguration(res: WireResponse, operation: string, status: string): WireResponse {
-  const parsed = parseJson(res.body);
-  if (!parsed) return res;
-  const config = (operation === "GetFunction" ? parsed.Configuration : parsed) as
-    | Record<string, unknown>
-    | undefined;
-  if (!config) return res;
-  config.LastUpdateStatus = status;
-  return withBody(res, parsed);
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {

@@ -8,12 +8,15 @@ vanilla moto and shows the AWS behaviour missing there.
 
 from collections.abc import Callable
 
-from . import dead_letter_config, esm, event_invoke_config
+from . import dead_letter_config, esm, event_invoke_config, events, function_updates
 
 PATCHES: dict[str, Callable[[], None]] = {
     "event_invoke_config": event_invoke_config.apply,
     "dead_letter_config": dead_letter_config.apply,
+    # After dead_letter_config: it wraps the get_configuration that one installs.
+    "function_updates": function_updates.apply,
     "esm": esm.apply,
+    "events": events.apply,
 }
 
 

@@ -4,6 +4,11 @@ moto 5.2.5 drops ``DeadLetterConfig`` on CreateFunction and
 UpdateFunctionConfiguration. AWS (aws-reference.md §2) stores it, returns it
 from GetFunction / GetFunctionConfiguration (and the Create/Update responses),
 and clears it on ``TargetArn: ""``; a published version keeps the DLQ it had.
+
+Recorded against AWS (aws-recorded-behaviour.md §4): ``DeadLetterConfig: {}``
+does NOT remove the DLQ, and a function without one has no ``DeadLetterConfig``
+key. ``TargetArn: ""`` as the way to clear it is not recorded; docs/aws-behaviour.md
+gives the evidence it rests on.
 """
 
 from typing import Any
@@ -27,9 +32,10 @@ def _init(self: LambdaFunction, account_id: str, spec: dict[str, Any], *args: An
 
 
 def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
-    if "DeadLetterConfig" in config_updates:
-        # An empty TargetArn (or an empty object) removes the DLQ.
-        self.dead_letter_target_arn = _target_arn(config_updates["DeadLetterConfig"])
+    config = config_updates.get("DeadLetterConfig")
+    # Only an explicit empty TargetArn removes the DLQ; `{}` leaves it as it is (recorded `delete_dlq`).
+    if isinstance(config, dict) and "TargetArn" in config:
+        self.dead_letter_target_arn = _target_arn(config)
     return _original_update_configuration(self, config_updates)
 
 

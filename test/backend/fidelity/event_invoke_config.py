@@ -10,6 +10,14 @@ the whole config (omitted settings are removed); Update merges the given
 settings and needs at least one; Get/Update/Delete of a missing config and any
 call on a missing function or qualifier are 404 ResourceNotFoundException;
 List returns one entry per qualifier; LastModified is epoch seconds.
+
+Recorded against AWS (aws-recorded-behaviour.md §1-§3): a Put with none of the
+three settings is InvalidParameterValueException, checked before the function;
+a Lambda destination that does not exist, or the function itself, is refused;
+a missing function reads "The function doesn't exist." on Put, Update and List,
+and the "doesn't have an EventInvokeConfig" text on Get and Delete; every answer
+carries both DestinationConfig halves and a qualified FunctionArn; List has no
+NextMarker key when everything fits one page.
 """
 
 import json
@@ -20,10 +28,12 @@ from moto.awslambda.models import EventInvokeConfig, LambdaBackend
 from moto.awslambda.responses import LambdaResponse
 
 from .errors import LambdaError, invalid, not_found
-from .functions import resolve, split_ref, unqualified_arn
+from .functions import LATEST, function_exists, resolve, split_ref, unqualified_arn
 
 SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
 MAX_LIST_ITEMS = 50
+_NOTHING_SET = "You must specify at least one of error handling or destination setting."
+_NO_FUNCTION = "The function doesn't exist."
 
 
 def _store(backend: LambdaBackend) -> dict[tuple[str, str], dict[str, Any]]:
@@ -68,10 +78,38 @@ def _missing_config(backend: LambdaBackend, name: str, qualifier: str) -> Lambda
     return not_found(f"The function {unqualified_arn(backend, name)}:{qualifier} doesn't have an EventInvokeConfig")
 
 
-def _target(self: LambdaResponse) -> tuple[str, str]:
-    ref = self.path.split("/functions/", 1)[1].split("/event-invoke-config", 1)[0]
+def _ref(self: LambdaResponse) -> str:
+    return self.path.split("/functions/", 1)[1].split("/event-invoke-config", 1)[0]
+
+
+def _target(self: LambdaResponse, *, as_missing_config: bool = False) -> tuple[str, str]:
+    """(name, qualifier) of the addressed config.
+
+    A missing function is "The function doesn't exist." on Put and Update, but
+    Get and Delete answer with the same text as for a missing config.
+    """
+    ref = _ref(self)
     qualifier = self.querystring.get("Qualifier", [None])[0]
-    return resolve(self.backend, ref, qualifier)
+    try:
+        return resolve(self.backend, ref, qualifier)
+    except LambdaError:
+        if as_missing_config:
+            name, in_ref = split_ref(ref)
+            raise _missing_config(self.backend, name, in_ref or qualifier or LATEST) from None
+        raise not_found(_NO_FUNCTION) from None
+
+
+def _check_destinations(backend: LambdaBackend, name: str, settings: dict[str, Any]) -> None:
+    own = unqualified_arn(backend, name)
+    for key in ("OnSuccess", "OnFailure"):
+        arn = ((settings.get("DestinationConfig") or {}).get(key) or {}).get("Destination") or ""
+        if ":lambda:" not in arn or ":function:" not in arn:
+            continue
+        target, _ = split_ref(arn)
+        if f"{arn}:".startswith(f"{own}:"):
+            raise invalid("You can't specify the function as a destination for itself.")
+        if not function_exists(backend, target) or not arn.startswith(unqualified_arn(backend, target)):
+            raise invalid(f"The destination ARN {arn} is invalid.")
 
 
 def _settings(body: dict[str, Any]) -> dict[str, Any]:
@@ -83,9 +121,13 @@ def _ok(body: Any, status: int = 200) -> tuple[int, dict[str, str], str]:
 
 
 def put_function_event_invoke_config(self: LambdaResponse):  # noqa: ANN201
-    name, qualifier = _target(self)
     settings = _settings(self.json_body)
+    # Checked before the function exists (put_functionname_nootherargs).
+    if not settings:
+        raise invalid(_NOTHING_SET)
+    name, qualifier = _target(self)
     _validate(settings)
+    _check_destinations(self.backend, name, settings)
     entry = {**settings, "LastModified": time.time()}
     _store(self.backend)[(name, qualifier)] = entry
     return _ok(_response(self.backend, name, qualifier, entry))
@@ -95,8 +137,9 @@ def update_function_event_invoke_config(self: LambdaResponse):  # noqa: ANN201
     name, qualifier = _target(self)
     settings = _settings(self.json_body)
     if not settings:
-        raise invalid("You must specify at least one of error handling or destination setting.")
+        raise invalid(_NOTHING_SET)
     _validate(settings)
+    _check_destinations(self.backend, name, settings)
     store = _store(self.backend)
     current = store.get((name, qualifier))
     if current is None:
@@ -116,7 +159,7 @@ def update_function_event_invoke_config(self: LambdaResponse):  # noqa: ANN201
 
 
 def get_function_event_invoke_config(self: LambdaResponse):  # noqa: ANN201
-    name, qualifier = _target(self)
+    name, qualifier = _target(self, as_missing_config=True)
     entry = _store(self.backend).get((name, qualifier))
     if entry is None:
         raise _missing_config(self.backend, name, qualifier)
@@ -124,15 +167,17 @@ def get_function_event_invoke_config(self: LambdaResponse):  # noqa: ANN201
 
 
 def delete_function_event_invoke_config(self: LambdaResponse):  # noqa: ANN201
-    name, qualifier = _target(self)
+    name, qualifier = _target(self, as_missing_config=True)
     if _store(self.backend).pop((name, qualifier), None) is None:
         raise _missing_config(self.backend, name, qualifier)
     return 204, {"status": "204"}, ""
 
 
 def list_function_event_invoke_configs(self: LambdaResponse):  # noqa: ANN201
-    ref = self.path.split("/functions/", 1)[1].split("/event-invoke-config", 1)[0]
-    name, _ = resolve(self.backend, ref)
+    try:
+        name, _ = resolve(self.backend, _ref(self))
+    except LambdaError:
+        raise not_found(_NO_FUNCTION) from None
     entries = [
         _response(self.backend, name, q, entry)
         for (fn, q), entry in _store(self.backend).items()

@@ -32,6 +32,14 @@ def unqualified_arn(backend, name: str) -> str:  # noqa: ANN001
     return make_function_arn(backend.region_name, backend.account_id, name)
 
 
+def function_exists(backend, name: str) -> bool:  # noqa: ANN001
+    try:
+        backend._lambdas.get_function_by_name_forbid_qualifier(name)
+    except UnknownFunctionException:
+        return False
+    return True
+
+
 def resolve(backend, ref: str, qualifier_param: str | None = None) -> tuple[str, str]:  # noqa: ANN001
     """Returns (name, qualifier) after checking that the function and the qualifier exist.
 

@@ -1,7 +1,16 @@
+import { PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { expect, it } from "vitest";
+import { classifyAwsError } from "../../../src/aws/errors.js";
 import { type RateBucket, RateLimiter } from "../../../src/aws/rate-limiter.js";
-import { TEST_RATE_LIMITS, TEST_REGION, testAwsClients } from "../../support/aws.js";
+import {
+  createQueue,
+  createRule,
+  resetMoto,
+  TEST_RATE_LIMITS,
+  TEST_REGION,
+  testAwsClients,
+} from "../../support/aws.js";
 
 /** Grants every request after a pause, remembering when. */
 class SlowLimiter extends RateLimiter {
@@ -48,4 +57,27 @@ it("signs a request only after the rate limiter let it go, so a long wait cannot
   // The date has one-second resolution: signed after the grant means not before the grant's second.
   const grantSecond = Math.floor((limiter.granted[0] as number) / 1000) * 1000;
   expect(signedAt[0]).toBeGreaterThanOrEqual(grantSecond);
+});
+
+it("does not retry EventBridge's LimitExceededException (a quota the SDK calls throttling): one call, terminal", async () => {
+  await resetMoto();
+  await createRule("full-rule");
+  const queue = await createQueue("limit-target");
+  const { aws, requests } = testAwsClients({ maxAttempts: 3 });
+  const targets = ["a", "b", "c", "d", "e", "f"].map((Id) => ({ Id, Arn: queue.arn }));
+  let error: unknown;
+  try {
+    await aws.events(TEST_REGION).send(new PutTargetsCommand({ Rule: "full-rule", Targets: targets }));
+  } catch (err) {
+    error = err;
+  } finally {
+    aws.destroy();
+  }
+  expect(error).toMatchObject({ name: "LimitExceededException", $metadata: { httpStatusCode: 400 } });
+  expect(requests.map((r) => `${r.operation} ${r.outcome}`)).toEqual(["PutTargets error"]);
+  expect(classifyAwsError(error, "putting targets")).toMatchObject({
+    code: "LimitExceeded",
+    retry: "terminal",
+    message: expect.stringContaining("The requested resource exceeds the maximum number allowed."),
+  });
 });

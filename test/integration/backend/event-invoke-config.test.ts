@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { createFunction, createQueue, publishVersionAndAlias, sdk } from "../../support/aws.js";
 import { usePatchedAndVanillaMoto } from "../../support/vanilla.js";
 
-// Fidelity patch test/backend/fidelity/event_invoke_config.py, against aws-reference.md §1.
+// Fidelity patch test/backend/fidelity/event_invoke_config.py, against aws-reference.md §1
+// and the responses recorded against AWS (aws-recorded-behaviour.md §1-§3).
 // Each scenario seeds (which must work on both servers), then asserts the AWS
 // behaviour: it holds on the patched server and not on vanilla moto 5.2.5.
 
@@ -18,6 +19,13 @@ const servers = usePatchedAndVanillaMoto();
 const FN = "eic-fn";
 const ARN = `arn:aws:lambda:us-east-1:123456789012:function:${FN}`;
 const DEST = "arn:aws:sqs:us-east-1:123456789012:eic-dest";
+const NO_DESTINATION = { OnFailure: {}, OnSuccess: {} };
+const AUTH =
+  "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0";
+
+function invalidParameter(message: string) {
+  return { name: "InvalidParameterValueException", $metadata: { httpStatusCode: 400 }, message };
+}
 
 async function get(endpoint: string, qualifier?: string) {
   return sdk(endpoint).lambda.send(
@@ -182,6 +190,132 @@ const scenarios: Record<
       expect(second.NextMarker).toBeUndefined();
     },
   },
+  "answers carry both DestinationConfig halves and a qualified FunctionArn; unset settings are absent (recorded)":
+    {
+      seed: seedFunction,
+      aws: async (endpoint) => {
+        const { lambda } = sdk(endpoint);
+        const put = await lambda.send(
+          new PutFunctionEventInvokeConfigCommand({ FunctionName: FN, MaximumRetryAttempts: 0 }),
+        );
+        expect(put.DestinationConfig).toEqual(NO_DESTINATION);
+        expect(put.FunctionArn).toBe(`${ARN}:$LATEST`);
+        expect("MaximumEventAgeInSeconds" in put).toBe(false);
+        const age = await lambda.send(
+          new PutFunctionEventInvokeConfigCommand({
+            FunctionName: FN,
+            MaximumEventAgeInSeconds: 60,
+            DestinationConfig: { OnFailure: { Destination: DEST } },
+          }),
+        );
+        expect("MaximumRetryAttempts" in age).toBe(false);
+        expect(age.DestinationConfig).toEqual({ OnFailure: { Destination: DEST }, OnSuccess: {} });
+        // Defaults sent are echoed (put_maxevent_maxvalue_result).
+        await lambda.send(
+          new PutFunctionEventInvokeConfigCommand({
+            FunctionName: FN,
+            MaximumRetryAttempts: 2,
+            MaximumEventAgeInSeconds: 21600,
+          }),
+        );
+        const got = await get(endpoint);
+        expect([got.MaximumRetryAttempts, got.MaximumEventAgeInSeconds]).toEqual([2, 21600]);
+        expect(got.DestinationConfig).toEqual(NO_DESTINATION);
+      },
+    },
+  "Put with no setting is InvalidParameterValueException, checked before the function exists (recorded)": {
+    seed: seedFunction,
+    aws: async (endpoint) => {
+      const { lambda } = sdk(endpoint);
+      const nothing = invalidParameter(
+        "You must specify at least one of error handling or destination setting.",
+      );
+      await expect(
+        lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: "doesnotexist" })),
+      ).rejects.toMatchObject(nothing);
+      await expect(
+        lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: FN })),
+      ).rejects.toMatchObject(nothing);
+    },
+  },
+  "a Lambda destination that does not exist, or the function itself, is refused (recorded)": {
+    seed: seedFunction,
+    aws: async (endpoint) => {
+      const { lambda } = sdk(endpoint);
+      const missing = "arn:aws:lambda:us-east-1:123456789012:function:doesnotexist";
+      await expect(
+        lambda.send(
+          new PutFunctionEventInvokeConfigCommand({
+            FunctionName: FN,
+            DestinationConfig: { OnFailure: { Destination: missing } },
+          }),
+        ),
+      ).rejects.toMatchObject(invalidParameter(`The destination ARN ${missing} is invalid.`));
+      await expect(
+        lambda.send(
+          new PutFunctionEventInvokeConfigCommand({
+            FunctionName: FN,
+            DestinationConfig: { OnSuccess: { Destination: ARN } },
+          }),
+        ),
+      ).rejects.toMatchObject(
+        invalidParameter("You can't specify the function as a destination for itself."),
+      );
+      await expect(get(endpoint)).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    },
+  },
+  "a missing function: 'doesn't exist' on Put, Update and List, the no-config text on Get (recorded)": {
+    seed: seedFunction,
+    aws: async (endpoint) => {
+      const { lambda } = sdk(endpoint);
+      const gone = { name: "ResourceNotFoundException", message: "The function doesn't exist." };
+      await expect(
+        lambda.send(
+          new PutFunctionEventInvokeConfigCommand({ FunctionName: "nope", MaximumRetryAttempts: 1 }),
+        ),
+      ).rejects.toMatchObject(gone);
+      await expect(
+        lambda.send(
+          new UpdateFunctionEventInvokeConfigCommand({ FunctionName: "nope", MaximumRetryAttempts: 1 }),
+        ),
+      ).rejects.toMatchObject(gone);
+      await expect(
+        lambda.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: "nope" })),
+      ).rejects.toMatchObject(gone);
+      await expect(
+        lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: "nope" })),
+      ).rejects.toMatchObject({
+        name: "ResourceNotFoundException",
+        message:
+          "The function arn:aws:lambda:us-east-1:123456789012:function:nope:$LATEST doesn't have an EventInvokeConfig",
+      });
+    },
+  },
+  "List on the wire: one page has no NextMarker key, each entry has both DestinationConfig halves (recorded)":
+    {
+      seed: async (endpoint) => {
+        await seedFunction(endpoint);
+        await sdk(endpoint).lambda.send(
+          new PutFunctionEventInvokeConfigCommand({ FunctionName: FN, MaximumRetryAttempts: 1 }),
+        );
+      },
+      aws: async (endpoint) => {
+        const res = await fetch(`${endpoint}/2019-09-25/functions/${FN}/event-invoke-config/list`, {
+          headers: { authorization: AUTH },
+        });
+        const body = (await res.json()) as Record<string, unknown>;
+        expect(Object.keys(body)).toEqual(["FunctionEventInvokeConfigs"]);
+        const [entry] = body.FunctionEventInvokeConfigs as Record<string, unknown>[];
+        expect(Object.keys(entry ?? {}).sort()).toEqual([
+          "DestinationConfig",
+          "FunctionArn",
+          "LastModified",
+          "MaximumRetryAttempts",
+        ]);
+        expect(entry?.DestinationConfig).toEqual(NO_DESTINATION);
+        expect(typeof entry?.LastModified).toBe("number");
+      },
+    },
 };
 
 describe("event invoke config (fidelity patch)", () => {
@@ -243,10 +377,7 @@ describe("event invoke config (fidelity patch)", () => {
     const endpoint = servers.patched();
     await createFunction(FN, { endpoint });
     const res = await fetch(`${endpoint}/2019-09-25/functions/${FN}/event-invoke-config`, {
-      headers: {
-        authorization:
-          "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0",
-      },
+      headers: { authorization: AUTH },
     });
     expect(res.status).toBe(404);
     expect(res.headers.get("x-amzn-errortype")).toBe("ResourceNotFoundException");

@@ -6,16 +6,27 @@ import {
   UpdateEventSourceMappingCommand,
 } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
-import { createFunction, createMapping, createQueue, sdk } from "../../support/aws.js";
+import { createFunction, createMapping, createQueue, createStream, sdk } from "../../support/aws.js";
 import { usePatchedAndVanillaMoto } from "../../support/vanilla.js";
 
-// Fidelity patch test/backend/fidelity/esm.py, against aws-reference.md §3.
+// Fidelity patch test/backend/fidelity/esm.py, against aws-reference.md §3 and the
+// responses recorded against AWS (aws-recorded-behaviour.md §5, §8).
 
 const servers = usePatchedAndVanillaMoto();
 const FN = "esm-fn";
 const FN_ARN = `arn:aws:lambda:us-east-1:123456789012:function:${FN}`;
 const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 const NOT_FOUND = { name: "ResourceNotFoundException", $metadata: { httpStatusCode: 404 } };
+const STREAM_ONLY = [
+  "DestinationConfig",
+  "MaximumRetryAttempts",
+  "MaximumRecordAgeInSeconds",
+  "BisectBatchOnFunctionError",
+  "ParallelizationFactor",
+  "TumblingWindowInSeconds",
+  "StartingPosition",
+  "LastProcessingResult",
+] as const;
 
 async function seedFunctionAndQueue(endpoint: string): Promise<string> {
   await createFunction(FN, { endpoint });
@@ -87,6 +98,89 @@ const scenarios: Record<
       await expect(
         lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping?.UUID, BatchSize: 20_000 })),
       ).rejects.toMatchObject({ name: "InvalidParameterValueException", $metadata: { httpStatusCode: 400 } });
+    },
+  },
+  "a stream mapping carries the recorded defaults, on create and on read": {
+    seed: async (endpoint) => {
+      await createFunction(FN, { endpoint });
+      return createMapping(FN, await createStream("esm-stream", endpoint), {}, endpoint);
+    },
+    aws: async (endpoint) => {
+      const { lambda } = sdk(endpoint);
+      const [mapping] = (await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings ?? [];
+      const defaults = {
+        BatchSize: 100,
+        BisectBatchOnFunctionError: false,
+        DestinationConfig: { OnFailure: {} },
+        FunctionResponseTypes: [],
+        LastProcessingResult: "No records processed",
+        MaximumBatchingWindowInSeconds: 0,
+        MaximumRecordAgeInSeconds: -1,
+        MaximumRetryAttempts: -1,
+        ParallelizationFactor: 1,
+        TumblingWindowInSeconds: 0,
+        StateTransitionReason: "User action",
+      };
+      expect(mapping).toMatchObject(defaults);
+      expect(await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping?.UUID }))).toMatchObject(
+        defaults,
+      );
+    },
+  },
+  "an SQS mapping carries none of the stream-only keys": {
+    seed: (endpoint) => seedMappings(endpoint, 1),
+    aws: async (endpoint) => {
+      const { lambda } = sdk(endpoint);
+      const [mapping] = (await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings ?? [];
+      expect(mapping).toMatchObject({
+        BatchSize: 10,
+        FunctionResponseTypes: [],
+        MaximumBatchingWindowInSeconds: 0,
+        StateTransitionReason: "USER_INITIATED",
+      });
+      for (const key of STREAM_ONLY) expect(mapping?.[key], key).toBeUndefined();
+    },
+  },
+  "FunctionArn keeps the qualifier exactly as FunctionName gave it": {
+    seed: seedFunctionAndQueue,
+    aws: async (endpoint) => {
+      const queue = "arn:aws:sqs:us-east-1:123456789012:esm-q";
+      const { lambda } = sdk(endpoint);
+      const latest = await createMapping(`${FN}:$LATEST`, queue, {}, endpoint);
+      const bare = await createMapping(FN, queue, {}, endpoint);
+      const arnOf = async (uuid: string) =>
+        (await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).FunctionArn;
+      expect(await arnOf(latest)).toBe(`${FN_ARN}:$LATEST`);
+      expect(await arnOf(bare)).toBe(FN_ARN);
+      await lambda.send(
+        new UpdateEventSourceMappingCommand({ UUID: bare, FunctionName: `${FN_ARN}:$LATEST` }),
+      );
+      expect(await arnOf(bare)).toBe(`${FN_ARN}:$LATEST`);
+    },
+  },
+  "an update is validated against the merged state: SQS BatchSize over 10 with a stored window of 0": {
+    seed: (endpoint) => seedMappings(endpoint, 1),
+    aws: async (endpoint) => {
+      const { lambda } = sdk(endpoint);
+      const [mapping] = (await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings ?? [];
+      await expect(
+        lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping?.UUID, BatchSize: 11 })),
+      ).rejects.toMatchObject({
+        name: "InvalidParameterValueException",
+        $metadata: { httpStatusCode: 400 },
+        message:
+          "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
+      });
+      const stored = await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping?.UUID }));
+      expect(stored.BatchSize).toBe(10);
+      const both = await lambda.send(
+        new UpdateEventSourceMappingCommand({
+          UUID: mapping?.UUID,
+          BatchSize: 11,
+          MaximumBatchingWindowInSeconds: 1,
+        }),
+      );
+      expect([both.BatchSize, both.MaximumBatchingWindowInSeconds]).toEqual([11, 1]);
     },
   },
 };

@@ -187,8 +187,10 @@ describe("apply converges through injected faults", () => {
     proxy.set({ lambdaQuota: { rps: 15 } });
     const run = await cli("apply", dir, "--endpoint-url", proxy.endpoint, "--concurrency", "16");
     expect(run.code, run.stdout).toBe(0);
-    // 30 List + 30 Put: the client-side limiter kept retryctl under the quota.
-    expect(proxy.count({ service: "lambda" })).toBe(60);
+    // 30 List, then per config its re-read (List) just before the replacing Put: the client-side
+    // limiter kept retryctl under the quota.
+    expect(proxy.count({ service: "lambda" })).toBe(90);
+    expect(proxy.count({ operation: "PutFunctionEventInvokeConfig" })).toBe(30);
     expect(proxy.injected().lambdaQuota).toBe(0);
     const config = await sdk().lambda.send(
       new GetFunctionEventInvokeConfigCommand({ FunctionName: "quota-29" }),

@@ -97,6 +97,44 @@ describe("EventTargetRetryPolicy against moto", () => {
     expect(await rawTarget("orders-rule", "orders")).toEqual(original);
   });
 
+  it("re-reads the target just before PutTargets: an Input and RoleArn changed after the batch read survive", async () => {
+    await createRule("orders-rule");
+    await putTarget("orders-rule", { Id: "orders", Arn: targetArn, Input: '{"v":1}' });
+    const resource = desired({ rule: "orders-rule", targetId: "orders", maximumRetryAttempts: 3 });
+    const actual = await readOne(resource);
+    const changes = kind.diff(resource.spec, actual);
+    // A deploy changes fields retryctl does not manage between its read and its write.
+    const changed: Target = {
+      Id: "orders",
+      Arn: targetArn,
+      Input: '{"v":2}',
+      RoleArn: "arn:aws:iam::123456789012:role/events-invoke",
+    };
+    await putTarget("orders-rule", changed);
+    requests.length = 0;
+    await kind.apply(ctx, resource, actual, changes);
+    expect(requests.map((r) => r.operation)).toEqual(["ListTargetsByRule", "PutTargets"]);
+    expect(await rawTarget("orders-rule", "orders")).toEqual({
+      ...changed,
+      RetryPolicy: { MaximumRetryAttempts: 3 },
+    });
+  });
+
+  it("writes nothing when the re-read finds the target already as the manifest asks", async () => {
+    await createRule("orders-rule");
+    await putTarget("orders-rule", { Id: "orders", Arn: targetArn });
+    const resource = desired({ rule: "orders-rule", targetId: "orders", maximumRetryAttempts: 3 });
+    const actual = await readOne(resource);
+    await putTarget("orders-rule", {
+      Id: "orders",
+      Arn: targetArn,
+      RetryPolicy: { MaximumRetryAttempts: 3 },
+    });
+    requests.length = 0;
+    await kind.apply(ctx, resource, actual, kind.diff(resource.spec, actual));
+    expect(requests.map((r) => r.operation)).toEqual(["ListTargetsByRule"]);
+  });
+
   it("changes the retry policy of a target with an input transformer and keeps the transformer", async () => {
     await createRule("orders-rule");
     const original: Target = {

@@ -1,4 +1,5 @@
 import {
+  DeleteFunctionCommand,
   GetFunctionEventInvokeConfigCommand,
   type GetFunctionEventInvokeConfigCommandOutput,
   PutFunctionEventInvokeConfigCommand,
@@ -183,5 +184,103 @@ describe("FunctionEventInvokeConfig against the Lambda API", () => {
     ).rejects.toMatchObject({
       code: "QualifierNotFound",
     });
+  });
+
+  it("a config retryctl creates carries every field the manifest names, AWS defaults included", async () => {
+    const r = resource({
+      functionName: "orders",
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 21600,
+      onFailure: failures,
+    });
+    const first = await reconcile(r);
+    expect(first.changes.map((c) => c.field)).toEqual(["onFailure"]);
+    const stored = await getConfig();
+    expect([stored.MaximumRetryAttempts, stored.MaximumEventAgeInSeconds]).toEqual([2, 21600]);
+    expect((await reconcile(r)).changes).toEqual([]);
+  });
+
+  it("an existing config without retries is in sync with a manifest saying 2, and is not rewritten", async () => {
+    await sdk().lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "orders",
+        DestinationConfig: { OnFailure: { Destination: failures } },
+      }),
+    );
+    requests.length = 0;
+    const r = resource({ functionName: "orders", maximumRetryAttempts: 2, onFailure: failures });
+    expect((await reconcile(r)).changes).toEqual([]);
+    expect(requests.map((e) => e.operation)).toEqual(["ListFunctionEventInvokeConfigs"]);
+    expect("MaximumRetryAttempts" in (await getConfig())).toBe(false);
+  });
+
+  it("a retries-only manifest converges although a destination it does not manage was deleted", async () => {
+    const audit = await createFunction("audit");
+    await sdk().lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "orders",
+        MaximumRetryAttempts: 1,
+        DestinationConfig: { OnSuccess: { Destination: audit } },
+      }),
+    );
+    await sdk().lambda.send(new DeleteFunctionCommand({ FunctionName: "audit" }));
+    const r = resource({ functionName: "orders", maximumRetryAttempts: 0 });
+    requests.length = 0;
+    expect((await reconcile(r)).changes).toEqual([{ field: "maximumRetryAttempts", actual: 1, desired: 0 }]);
+    expect(requests.map((e) => e.operation)).toEqual([
+      "ListFunctionEventInvokeConfigs",
+      "UpdateFunctionEventInvokeConfig",
+    ]);
+    const stored = await getConfig();
+    expect(stored.MaximumRetryAttempts).toBe(0);
+    expect(stored.DestinationConfig?.OnSuccess?.Destination).toBe(audit);
+    expect((await reconcile(r)).changes).toEqual([]);
+  });
+
+  it("re-reads the config just before a Put: a setting changed after the batch read survives", async () => {
+    const r = resource({ functionName: "orders", onFailure: failures });
+    const actual = await readOne(r);
+    const changes = kind.diff(r.spec, actual);
+    // A deploy sets onSuccess and retries between retryctl's read and its write.
+    await sdk().lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "orders",
+        MaximumRetryAttempts: 1,
+        DestinationConfig: { OnSuccess: { Destination: successes } },
+      }),
+    );
+    requests.length = 0;
+    await kind.apply(ctx, r, actual, changes);
+    expect(requests.map((e) => e.operation)).toEqual([
+      "ListFunctionEventInvokeConfigs",
+      "PutFunctionEventInvokeConfig",
+    ]);
+    const stored = await getConfig();
+    expect(stored.DestinationConfig).toEqual({
+      OnSuccess: { Destination: successes },
+      OnFailure: { Destination: failures },
+    });
+    expect(stored.MaximumRetryAttempts).toBe(1);
+  });
+
+  it("a retries-only change merges with no re-read: a destination set after the batch read survives", async () => {
+    await sdk().lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: "orders", MaximumRetryAttempts: 1 }),
+    );
+    const r = resource({ functionName: "orders", maximumRetryAttempts: 0 });
+    const actual = await readOne(r);
+    await sdk().lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "orders",
+        MaximumRetryAttempts: 1,
+        DestinationConfig: { OnSuccess: { Destination: successes } },
+      }),
+    );
+    requests.length = 0;
+    await kind.apply(ctx, r, actual, kind.diff(r.spec, actual));
+    expect(requests.map((e) => e.operation)).toEqual(["UpdateFunctionEventInvokeConfig"]);
+    const stored = await getConfig();
+    expect(stored.MaximumRetryAttempts).toBe(0);
+    expect(stored.DestinationConfig?.OnSuccess?.Destination).toBe(successes);
   });
 });

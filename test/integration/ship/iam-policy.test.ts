@@ -87,6 +87,14 @@ async function seedScenario(): Promise<string> {
   await lambda.send(
     new PutFunctionEventInvokeConfigCommand({ FunctionName: "async-reset", MaximumRetryAttempts: 0 }),
   );
+  await createFunction("async-retry");
+  await lambda.send(
+    new PutFunctionEventInvokeConfigCommand({
+      FunctionName: "async-retry",
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: failures.arn } },
+    }),
+  );
   await createFunction("alias-fn");
   await publishVersionAndAlias("alias-fn", "live");
   await createFunction("dlq-fn", { deadLetterArn: dlqOld.arn });
@@ -116,6 +124,11 @@ async function seedScenario(): Promise<string> {
         maximumEventAgeInSeconds: null,
         onSuccess: null,
         onFailure: null,
+      }),
+      // Update: only retries change on an existing config (merge, destinations not re-sent).
+      manifest("FunctionEventInvokeConfig", "async-retry", {
+        functionName: "async-retry",
+        maximumRetryAttempts: 1,
       }),
       // GetFunction: an alias without a config is checked before the Put.
       manifest("FunctionEventInvokeConfig", "alias-fn-live", {
@@ -190,7 +203,7 @@ describe("deploy/iam-policy.json", () => {
     const planned = plan.json<{ resources: { name: string; action: string }[] }>().resources;
     // Every resource has something to change: none is in sync or failed.
     expect(planned.filter((r) => !["create", "update"].includes(r.action))).toEqual([]);
-    expect(planned).toHaveLength(11);
+    expect(planned).toHaveLength(12);
     expect(sorted(actionsSent())).toEqual(sorted(READ));
 
     proxy.reset();

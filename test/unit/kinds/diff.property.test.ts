@@ -71,10 +71,21 @@ function writes(): { hit: () => void; expectMany: () => void } {
 
 // ---- Models of what AWS does with each write (aws-reference §1–§5) ----
 
-/** PutFunctionEventInvokeConfig replaces the config; Get shows removed destinations as `{}` (§1.3). */
+/**
+ * PutFunctionEventInvokeConfig replaces the config; Get shows removed destinations as `{}` (§1.3);
+ * UpdateFunctionEventInvokeConfig merges the settings it names (recorded, aws-recorded-behaviour §2).
+ */
 function putInvokeConfig(stored: FunctionEventInvokeConfig | undefined, write: InvokeConfigWrite) {
   if (!write) return stored;
   if ("delete" in write) return undefined;
+  if ("update" in write) {
+    const { MaximumRetryAttempts, MaximumEventAgeInSeconds } = write.update;
+    return {
+      ...stored,
+      ...(MaximumRetryAttempts !== undefined && { MaximumRetryAttempts }),
+      ...(MaximumEventAgeInSeconds !== undefined && { MaximumEventAgeInSeconds }),
+    };
+  }
   const { put } = write;
   const config: FunctionEventInvokeConfig = { DestinationConfig: { OnSuccess: {}, OnFailure: {} } };
   if (put.MaximumRetryAttempts !== undefined) config.MaximumRetryAttempts = put.MaximumRetryAttempts;
@@ -156,7 +167,7 @@ const functionArnOf = (ref: string) =>
   `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${parseFunctionRef(ref)?.name ?? ref}`;
 
 describe("diff(desired, apply(desired, actual)) is empty, for every kind", () => {
-  it("FunctionEventInvokeConfig: the whole-object Put (or Delete) leaves nothing to change", () => {
+  it("FunctionEventInvokeConfig: the Put, Update or Delete leaves nothing to change", () => {
     const w = writes();
     fc.assert(
       fc.property(invokeConfigSpec, invokeConfig, (spec, stored) => {
@@ -166,7 +177,8 @@ describe("diff(desired, apply(desired, actual)) is empty, for every kind", () =>
         w.hit();
         const write = invokeConfigWrite(spec, actual, changes);
         expect(write).toBeDefined();
-        const target = write && ("put" in write ? write.put : write.delete);
+        const target =
+          write && ("put" in write ? write.put : "update" in write ? write.update : write.delete);
         expect(target?.FunctionName).toBe(parseFunctionRef(spec.functionName)?.name);
         const qualifier = qualifierOf(spec);
         expect(target?.Qualifier).toBe(qualifier === "$LATEST" ? undefined : qualifier);

@@ -283,6 +283,61 @@ describe("EventSourceMapping diff", () => {
     ).toEqual([{ field: "batchSize", actual: 100, desired: 10 }]);
   });
 
+  it("reads the shapes recorded against AWS with no diff, whatever their volatile fields say", () => {
+    // aws-recorded-behaviour.md §5: a stream mapping's defaults and an SQS mapping's keys, verbatim.
+    const stream: Partial<EventSourceMappingConfiguration> = {
+      EventSourceArn: KINESIS,
+      BatchSize: 100,
+      BisectBatchOnFunctionError: false,
+      DestinationConfig: { OnFailure: {} },
+      FunctionResponseTypes: [],
+      LastProcessingResult: "No records processed",
+      MaximumBatchingWindowInSeconds: 0,
+      MaximumRecordAgeInSeconds: -1,
+      MaximumRetryAttempts: -1,
+      ParallelizationFactor: 1,
+      StartingPosition: "LATEST",
+      State: "Creating",
+      StateTransitionReason: "User action",
+      TumblingWindowInSeconds: 0,
+    };
+    const queue: Partial<EventSourceMappingConfiguration> = {
+      EventSourceArn: SQS,
+      BatchSize: 10,
+      FunctionResponseTypes: [],
+      MaximumBatchingWindowInSeconds: 0,
+      State: "Disabled",
+      StateTransitionReason: "USER_INITIATED",
+    };
+    const streamSpec = parse({
+      eventSourceArn: KINESIS,
+      batchSize: 100,
+      maximumRetryAttempts: -1,
+      maximumRecordAgeInSeconds: -1,
+      bisectBatchOnFunctionError: false,
+      parallelizationFactor: 1,
+      maximumBatchingWindowInSeconds: 0,
+      onFailure: null,
+      functionResponseTypes: [],
+    });
+    const queueSpec = parse({
+      eventSourceArn: SQS,
+      batchSize: 10,
+      maximumBatchingWindowInSeconds: 0,
+      functionResponseTypes: null,
+      maximumConcurrency: null,
+    });
+    const volatile: Partial<EventSourceMappingConfiguration>[] = [
+      {},
+      { State: "Enabled", LastProcessingResult: "OK", LastModified: new Date(0) },
+      { State: "Updating", StateTransitionReason: "User action", LastModified: new Date() },
+    ];
+    for (const over of volatile) {
+      expect(eventSourceMapping.diff(streamSpec, actualOf(streamSpec, { ...stream, ...over }))).toEqual([]);
+      expect(eventSourceMapping.diff(queueSpec, actualOf(queueSpec, { ...queue, ...over }))).toEqual([]);
+    }
+  });
+
   it("lists exactly the drifted managed fields and never an omitted one", () => {
     const spec = parse({ eventSourceArn: KINESIS, maximumRetryAttempts: 3, onFailure: DLQ, batchSize: 100 });
     const actual = actualOf(spec, {

@@ -179,17 +179,23 @@ describe("EventTargetRetryPolicy lint", () => {
   });
 });
 
-/** An events client that answers PutTargets with the given output and records what was sent. */
+/**
+ * An events client whose rule holds `fullTarget` (what apply's re-read sees), that answers
+ * PutTargets with the given output and records the PutTargets sent.
+ */
 function fakeEvents(output: Partial<PutTargetsCommandOutput>) {
   const sent: PutTargetsCommand[] = [];
+  const operations: string[] = [];
   const client = {
     send: async (command: PutTargetsCommand) => {
+      operations.push(command.constructor.name.replace(/Command$/, ""));
+      if (command.constructor.name === "ListTargetsByRuleCommand") return { Targets: [fullTarget] };
       sent.push(command);
       return { $metadata: { httpStatusCode: 200 }, ...output };
     },
   };
   const aws = { events: () => client } as unknown as AwsClients;
-  return { ctx: { aws, log: pino({ level: "silent" }) }, sent };
+  return { ctx: { aws, log: pino({ level: "silent" }) }, sent, operations };
 }
 
 describe("EventTargetRetryPolicy apply: partial failures", () => {
@@ -239,9 +245,11 @@ describe("EventTargetRetryPolicy apply: partial failures", () => {
   });
 
   it("sends the whole target with the rule and bus, and succeeds when no entry failed", async () => {
-    const { ctx, sent } = fakeEvents({ FailedEntryCount: 0, FailedEntries: [] });
+    const { ctx, sent, operations } = fakeEvents({ FailedEntryCount: 0, FailedEntries: [] });
     const onBus = { ...resource, spec: spec({ maximumRetryAttempts: 1, eventBusName: "orders-bus" }) };
     await eventTargetRetryPolicy.apply(ctx, onBus, { target: fullTarget }, changes);
+    // The target is read again just before the replacing write.
+    expect(operations).toEqual(["ListTargetsByRule", "PutTargets"]);
     expect(sent).toHaveLength(1);
     expect(sent[0]?.input).toEqual({
       Rule: "orders-rule",

@@ -294,39 +294,88 @@ describe("FunctionEventInvokeConfig read", () => {
 });
 
 describe("FunctionEventInvokeConfig apply", () => {
-  const current = toState({
+  const stored: FunctionEventInvokeConfig = {
     FunctionArn: `${FN_ARN}:$LATEST`,
     MaximumRetryAttempts: 2,
     DestinationConfig: { OnSuccess: { Destination: TOPIC }, OnFailure: { Destination: QUEUE } },
-  });
+  };
+  const current = toState(stored);
 
-  async function applied(s: FunctionEventInvokeConfigSpec, actual = current, handler: Handler = () => ({})) {
+  /** Lambda holding `now` (what a re-read sees); every other call succeeds unless `handler` says otherwise. */
+  const holding =
+    (now: FunctionEventInvokeConfig | undefined, handler: Handler = () => ({})): Handler =>
+    (command, input) =>
+      command === "ListFunctionEventInvokeConfigs"
+        ? { FunctionEventInvokeConfigs: now ? [now] : [] }
+        : handler(command, input);
+
+  async function applied(
+    s: FunctionEventInvokeConfigSpec,
+    actual = current,
+    handler: Handler = holding(stored),
+  ) {
     const { ctx, calls } = fakeLambdaContext(handler);
     await kind.apply(ctx, resource(s), actual, kind.diff(s, actual));
     return calls;
   }
 
-  it("writes the whole config: changed fields from the manifest, the rest as AWS has it", async () => {
-    const calls = await applied(spec({ maximumRetryAttempts: 0 }));
+  it("changes to retries and age only use the merging Update, which does not re-send the destinations", async () => {
+    const calls = await applied(spec({ maximumRetryAttempts: 0, maximumEventAgeInSeconds: null }));
     expect(calls).toEqual([
+      {
+        command: "UpdateFunctionEventInvokeConfig",
+        input: { FunctionName: "orders", MaximumRetryAttempts: 0 },
+      },
+    ]);
+    const age = await applied(spec({ maximumEventAgeInSeconds: null }), {
+      ...current,
+      maximumEventAgeInSeconds: 60,
+    });
+    // null means the AWS default; Update cannot remove a setting, so it sets the default.
+    expect(age).toEqual([
+      {
+        command: "UpdateFunctionEventInvokeConfig",
+        input: { FunctionName: "orders", MaximumEventAgeInSeconds: 21600 },
+      },
+    ]);
+  });
+
+  it("a destination change re-reads the config, then Puts every field the manifest names (defaults too) and the rest as AWS has it now", async () => {
+    const now: FunctionEventInvokeConfig = {
+      FunctionArn: `${FN_ARN}:$LATEST`,
+      MaximumEventAgeInSeconds: 900,
+      DestinationConfig: { OnSuccess: { Destination: OTHER_FN }, OnFailure: { Destination: QUEUE } },
+    };
+    const calls = await applied(spec({ maximumRetryAttempts: 2, onFailure: null }), current, holding(now));
+    expect(calls).toEqual([
+      { command: "ListFunctionEventInvokeConfigs", input: { FunctionName: "orders", MaxItems: 50 } },
       {
         command: "PutFunctionEventInvokeConfig",
         input: {
           FunctionName: "orders",
-          MaximumRetryAttempts: 0,
-          DestinationConfig: { OnSuccess: { Destination: TOPIC }, OnFailure: { Destination: QUEUE } },
+          MaximumRetryAttempts: 2,
+          MaximumEventAgeInSeconds: 900,
+          DestinationConfig: { OnSuccess: { Destination: OTHER_FN } },
         },
       },
     ]);
+  });
+
+  it("writes nothing when the re-read finds AWS already as the manifest asks", async () => {
+    const calls = await applied(
+      spec({ onFailure: TOPIC }),
+      current,
+      holding({ ...stored, DestinationConfig: { OnSuccess: {}, OnFailure: { Destination: TOPIC } } }),
+    );
+    expect(calls.map((c) => c.command)).toEqual(["ListFunctionEventInvokeConfigs"]);
   });
 
   it("leaves a null field out of the Put so that it becomes absent", async () => {
     const calls = await applied(
       spec({ onFailure: null, maximumRetryAttempts: null, maximumEventAgeInSeconds: 120 }),
     );
-    expect(calls[0]?.input).toEqual({
+    expect(calls[1]?.input).toEqual({
       FunctionName: "orders",
-      MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 120,
       DestinationConfig: { OnSuccess: { Destination: TOPIC } },
     });
@@ -343,28 +392,38 @@ describe("FunctionEventInvokeConfig apply", () => {
     expect(none).toEqual([]);
   });
 
-  it("creates a config for an alias with the Qualifier parameter", async () => {
-    const calls = await applied(spec({ functionName: `${FN_ARN}:live`, onFailure: QUEUE }), {
-      exists: false,
-    });
-    expect(calls[0]?.input).toEqual({
+  it("creates a config for an alias with the Qualifier parameter, writing the named defaults too", async () => {
+    const calls = await applied(
+      spec({ functionName: `${FN_ARN}:live`, onFailure: QUEUE, maximumRetryAttempts: 2 }),
+      { exists: false },
+      holding(undefined, () => ({ Configuration: {} })),
+    );
+    expect(calls.map((c) => c.command)).toEqual([
+      "ListFunctionEventInvokeConfigs",
+      "GetFunction",
+      "PutFunctionEventInvokeConfig",
+    ]);
+    expect(calls[2]?.input).toEqual({
       FunctionName: "orders",
       Qualifier: "live",
+      MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: QUEUE } },
     });
   });
 
   it("classifies failures: missing function or qualifier is terminal, a function in update waits", async () => {
+    const put = (reason: unknown): Handler =>
+      holding(stored, (command) =>
+        command === "PutFunctionEventInvokeConfig" ? Promise.reject(reason) : {},
+      );
     await expect(
-      applied(spec({ maximumRetryAttempts: 0 }), current, () => Promise.reject(functionNotFound())),
+      applied(spec({ onFailure: OTHER_FN }), current, put(functionNotFound())),
     ).rejects.toMatchObject({
       code: "FunctionNotFound",
       retry: "terminal",
     });
     await expect(
-      applied(spec({ qualifier: "live", maximumRetryAttempts: 0 }), current, () =>
-        Promise.reject(functionNotFound()),
-      ),
+      applied(spec({ qualifier: "live", onFailure: OTHER_FN }), current, put(functionNotFound())),
     ).rejects.toMatchObject({ code: "QualifierNotFound", retry: "terminal" });
     const conflict = new ResourceConflictException({
       message: "An update is in progress",
@@ -376,6 +435,10 @@ describe("FunctionEventInvokeConfig apply", () => {
       code: "UpdateInProgress",
       retry: "waiting",
     });
+    // An Update whose config was deleted since the read is read again (and then created by a Put).
+    await expect(
+      applied(spec({ maximumRetryAttempts: 0 }), current, () => Promise.reject(functionNotFound())),
+    ).rejects.toMatchObject({ code: "InvokeConfigGone", retry: "transient" });
   });
 });
 
