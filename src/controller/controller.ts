@@ -317,6 +317,8 @@ export class Controller {
     for (const key of [...plan.added, ...plan.changed]) {
       const m = plan.desired.get(key) as Manifest;
       const isNew = added.has(key);
+      // A fixed manifest starts afresh instead of waiting out the broken one's long backoff.
+      this.#queue.resetBackoff(key);
       this.#status.track(m, revision, isNew ? "New" : "Changed");
       this.#manifestRevision.set(key, revision);
       queued.add(key);
@@ -431,11 +433,13 @@ export class Controller {
   }
 
   #settle(m: Manifest, result: ResourceResult, revision: string): void {
+    // A manifest that changed or went away meanwhile is reconciled again (or not at all): this result is stale,
+    // and an old manifest's failure must not lengthen the new one's backoff.
+    const stale = this.#desired.get(m.key)?.hash !== m.hash;
     let retryInMs: number | undefined;
-    if (result.error) retryInMs = this.#queue.retry(m.key);
+    if (result.error && !stale) retryInMs = this.#queue.retry(m.key);
     else this.#queue.done(m.key);
-    // A manifest that changed or went away meanwhile is reconciled again (or not at all): this result is stale.
-    if (this.#desired.get(m.key)?.hash !== m.hash) return;
+    if (stale) return;
     const transition = this.#status.record(m.key, result, revision, retryInMs);
     this.#forget(m.key);
     if (transition) {

@@ -197,6 +197,14 @@ export class WorkQueue {
     return Math.round(ceiling * (1 - this.#jitter * this.#random()));
   }
 
+  /**
+   * Forgets a key's failures: its desired state changed, so the next failure is
+   * a new problem and backs off from the base again, not from the old streak.
+   */
+  resetBackoff(key: string): void {
+    this.#failures.delete(key);
+  }
+
   /** Forgets a key (its manifest went away); a processing key is not requeued when released. */
   remove(key: string): void {
     this.#change.delete(key);

@@ -187,6 +187,44 @@ describe("Controller", () => {
     expect(engine.calls).toHaveLength(4);
   });
 
+  it("starts a fixed manifest's backoff afresh, also when it changed while the broken one was in flight", async () => {
+    const a = manifest("a");
+    const fixed = { ...a, hash: "h-a-fixed" };
+    tree = loaded([a]);
+    const transient: Partial<ResourceResult> = {
+      action: "error",
+      error: { code: "Throttled", message: "rate exceeded", retry: "transient" },
+    };
+    let brokenCalls = 0;
+    let fixedCalls = 0;
+    let releaseBroken: (() => void) | undefined;
+    let releaseFixed: () => void = () => undefined;
+    const reconcile: ControllerOptions["reconcile"] = async (ms) => {
+      const m = ms[0] as Manifest;
+      if (m.hash === a.hash) {
+        // The broken manifest's sixth attempt is still running when the fix lands.
+        if (++brokenCalls === 6) await new Promise<void>((r) => (releaseBroken = r));
+      } else if (++fixedCalls === 2) {
+        // Parked: the status keeps the fixed manifest's first failure and its retry delay.
+        await new Promise<void>((r) => (releaseFixed = r));
+      }
+      return ms.map((x) => result(x, transient));
+    };
+    const c = start({ reconcile, backoffBaseMs: 20, backoffMaxMs: 300_000 });
+    await c.sync();
+    await vi.waitFor(() => expect(releaseBroken).toBeDefined(), WAIT);
+    tree = loaded([fixed]);
+    await c.sync();
+    releaseBroken?.();
+    await vi.waitFor(() => expect(fixedCalls).toBe(2), WAIT);
+    const message = c.status().resources[0]?.message ?? "";
+    // Five failures of the broken manifest would have made this 20 ms × 2⁶ (or more).
+    const delay = /retrying in (\d+)ms/.exec(message)?.[1];
+    expect(message, "the fixed manifest's first retry").toMatch(/retrying in \d+ms/);
+    expect(Number(delay)).toBeLessThanOrEqual(20);
+    releaseFixed();
+  });
+
   it("shows observe-mode drift as Drifted and passes the mode to the engine", async () => {
     const a = manifest("a");
     tree = loaded([a]);

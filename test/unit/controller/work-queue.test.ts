@@ -154,6 +154,21 @@ describe("WorkQueue", () => {
     expect(q.retry("a")).toBe(100);
   });
 
+  it("backs a key off from the base again once its backoff is reset (its manifest changed)", () => {
+    const q = queue({ backoffBaseMs: 100, backoffMaxMs: 10_000 });
+    q.add("a");
+    for (let i = 0; i < 5; i++) {
+      q.take();
+      q.retry("a");
+      vi.runOnlyPendingTimers();
+    }
+    expect(q.failures("a")).toBe(5);
+    q.resetBackoff("a");
+    expect(q.failures("a")).toBe(0);
+    expect(q.take()).toEqual(["a"]);
+    expect(q.retry("a")).toBe(100);
+  });
+
   it("keeps a failing key queued (backing off) and counts it in the depth", () => {
     const q = queue({ backoffBaseMs: 100 });
     q.add("a");
