@@ -20,6 +20,10 @@ export interface CommitLatencyOptions {
   debounceMs: number;
   /** Pause between commits (a commit waits for the previous one to be applied). */
   gapMs: number;
+  /** Commits made one after another while the start-up reconcile runs (each waits for the previous). */
+  startupCommits: number;
+  /** How long after "manifests loaded" the first start-up commit lands, so the start-up is well under way. */
+  startupCommitDelayMs: number;
   timeoutMs?: number;
 }
 
@@ -29,12 +33,20 @@ export interface CommitSample {
   ms: number;
 }
 
+export interface StartupCommitSample extends CommitSample {
+  /** Applied before the start-up reconcile finished ("revision reconciled"). */
+  beforeReady: boolean;
+}
+
 export interface CommitLatencyResult {
   resources: number;
   resyncIntervalMs: number;
   debounceMs: number;
-  /** Controller start → first full reconcile of the (already in sync) tree. */
+  /** Controller start → first full reconcile of the (already in sync) tree, start-up commits included. */
   startupReconcileMs: number;
+  /** Commits that landed during the start-up reconcile: rename → applied. */
+  startupSamples: StartupCommitSample[];
+  startupTimedOut: number;
   /** AWS calls during one whole resync interval with no commits: what a sweep round costs the controller. */
   sweepRound: CallCounts;
   samples: CommitSample[];
@@ -97,6 +109,12 @@ function pickFiles(files: readonly ManifestFile[], count: number): ManifestFile[
   return picked;
 }
 
+/** The last file of each kind, cycling over the kinds, `count` in all. */
+function pickLast(files: readonly ManifestFile[], count: number): ManifestFile[] {
+  const byKind = Map.groupBy(files, (f) => f.kind);
+  return [...byKind.values()].map((list) => list[list.length - 1] as ManifestFile).slice(0, count);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -109,14 +127,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function measureCommitLatency(o: CommitLatencyOptions): Promise<CommitLatencyResult> {
   const waiters = new Map<string, (at: number) => void>();
   let ready: (() => void) | undefined;
+  let isReady = false;
   const readyPromise = new Promise<void>((r) => {
     ready = r;
+  });
+  let loaded: (() => void) | undefined;
+  const loadedPromise = new Promise<void>((r) => {
+    loaded = r;
   });
   const stream = {
     write(line: string) {
       const at = performance.now();
       const entry = JSON.parse(line) as LogLine;
-      if (entry.msg === "revision reconciled") ready?.();
+      if (entry.msg === "manifests loaded") loaded?.();
+      if (entry.msg === "revision reconciled") {
+        isReady = true;
+        ready?.();
+      }
       if (entry.msg === "drift repaired" && entry.name) waiters.get(entry.name)?.(at);
     },
   };
@@ -124,6 +151,29 @@ export async function measureCommitLatency(o: CommitLatencyOptions): Promise<Com
   process.env.AWS_ACCESS_KEY_ID ??= "testing";
   process.env.AWS_SECRET_ACCESS_KEY ??= "testing";
 
+  /** Writes the edited file beside the tree and renames it in (as git-sync lands a commit); resolves with rename → applied. */
+  const commit = async (file: ManifestFile, round: number): Promise<number | undefined> => {
+    await mkdir(o.stagingDir, { recursive: true });
+    const staged = join(o.stagingDir, `${round}.yaml`);
+    await writeFile(staged, toYaml(edit(file, round)));
+    const applied = new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), o.timeoutMs ?? 30_000);
+      waiters.set(file.name, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+    const target = join(o.dir, file.path);
+    await mkdir(dirname(target), { recursive: true });
+    const t0 = performance.now();
+    await rename(staged, target);
+    const at = await applied;
+    waiters.delete(file.name);
+    return at === undefined ? undefined : at - t0;
+  };
+
+  // Start-up commits change the last manifest of different kinds: the end of the start-up's queue.
+  const startupTargets = pickLast(o.files, o.startupCommits);
   const started = performance.now();
   const controller = await runController({
     dir: o.dir,
@@ -138,6 +188,16 @@ export async function measureCommitLatency(o: CommitLatencyOptions): Promise<Com
     logger,
   });
   try {
+    await loadedPromise;
+    await sleep(o.startupCommitDelayMs);
+    const startupSamples: StartupCommitSample[] = [];
+    let startupTimedOut = 0;
+    for (const [i, file] of startupTargets.entries()) {
+      if (isReady) break;
+      const ms = await commit(file, 100 + i);
+      if (ms === undefined) startupTimedOut++;
+      else startupSamples.push({ kind: file.kind, name: file.name, ms, beforeReady: !isReady });
+    }
     await readyPromise;
     const startupReconcileMs = performance.now() - started;
 
@@ -149,29 +209,15 @@ export async function measureCommitLatency(o: CommitLatencyOptions): Promise<Com
 
     o.proxy.reset();
     o.proxy.set(faults);
-    await mkdir(o.stagingDir, { recursive: true });
     const samples: CommitSample[] = [];
     let timedOut = 0;
-    const targets = pickFiles(o.files, o.commits);
+    // Not a start-up commit's file: an edit of the same round could leave it as it already is.
+    const rest = o.files.filter((f) => !startupTargets.includes(f));
+    const targets = pickFiles(rest, o.commits);
     for (const [i, file] of targets.entries()) {
-      const changed = edit(file, i);
-      const staged = join(o.stagingDir, `${i}.yaml`);
-      await writeFile(staged, toYaml(changed));
-      const applied = new Promise<number | undefined>((resolve) => {
-        const timer = setTimeout(() => resolve(undefined), o.timeoutMs ?? 30_000);
-        waiters.set(file.name, (at) => {
-          clearTimeout(timer);
-          resolve(at);
-        });
-      });
-      const target = join(o.dir, file.path);
-      await mkdir(dirname(target), { recursive: true });
-      const t0 = performance.now();
-      await rename(staged, target);
-      const at = await applied;
-      waiters.delete(file.name);
-      if (at === undefined) timedOut++;
-      else samples.push({ kind: file.kind, name: file.name, ms: at - t0 });
+      const ms = await commit(file, i);
+      if (ms === undefined) timedOut++;
+      else samples.push({ kind: file.kind, name: file.name, ms });
       await sleep(o.gapMs);
     }
     const ms = samples.map((s) => s.ms);
@@ -180,6 +226,8 @@ export async function measureCommitLatency(o: CommitLatencyOptions): Promise<Com
       resyncIntervalMs: o.resyncIntervalMs,
       debounceMs: o.debounceMs,
       startupReconcileMs,
+      startupSamples,
+      startupTimedOut,
       sweepRound,
       samples,
       timedOut,

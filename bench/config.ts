@@ -12,6 +12,9 @@ export interface BenchConfig {
   resyncIntervalMs: number;
   debounceMs: number;
   commitGapMs: number;
+  /** Part 4: commits while the start-up reconcile runs, the first this long after the tree is loaded. */
+  startupCommits: number;
+  startupCommitDelayMs: number;
   /** Part 5. */
   loadManifests: number;
   /** Fresh processes that each load the tree (medians are reported), and loads per process. */
@@ -42,6 +45,8 @@ export const FULL: BenchConfig = {
   resyncIntervalMs: 60_000,
   debounceMs: 500,
   commitGapMs: 1_500,
+  startupCommits: 3,
+  startupCommitDelayMs: 3_000,
   loadManifests: 5_000,
   loadProcesses: 5,
   loadRepeats: 4,
@@ -69,6 +74,8 @@ export const QUICK: BenchConfig = {
   resyncIntervalMs: 10_000,
   debounceMs: 500,
   commitGapMs: 1_000,
+  startupCommits: 3,
+  startupCommitDelayMs: 1_000,
   loadManifests: 5_000,
   loadProcesses: 3,
   loadRepeats: 3,

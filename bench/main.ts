@@ -242,6 +242,8 @@ async function main(): Promise<void> {
         resyncIntervalMs: config.resyncIntervalMs,
         debounceMs: config.debounceMs,
         gapMs: config.commitGapMs,
+        startupCommits: config.startupCommits,
+        startupCommitDelayMs: config.startupCommitDelayMs,
       });
       proxy.reset();
       log(`4 done in ${secs(performance.now() - t)}`);

@@ -302,6 +302,12 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
         .map(([k, v]) => `${k} ${v.map((n) => Math.round(n)).join("/")}`)
         .join("; ")}.`,
       "",
+      `Commits during the start-up reconcile (rename → applied): ${
+        c.startupSamples
+          .map((x) => `${x.kind} ${Math.round(x.ms)} ms${x.beforeReady ? "" : " (after start-up ended)"}`)
+          .join("; ") || "none"
+      }${c.startupTimedOut > 0 ? `; ${c.startupTimedOut} timed out` : ""}.`,
+      "",
       `One resync round of the controller (${s2(c.resyncIntervalMs)}, no commits): ${c.sweepRound.total} calls — Lambda 15/s bucket ${c.sweepRound.lambdaShared}, ` +
         `GetFunction ${c.sweepRound.lambdaGetFunction}, SQS ${c.sweepRound.byService.sqs ?? 0}, EventBridge ${c.sweepRound.byService.events ?? 0}, writes ${c.sweepRound.writes}, ` +
         `throttles ${c.sweepRound.throttlesInjected}; Lambda ${callsLine(c.sweepRound, "lambda")}.`,
@@ -312,7 +318,13 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
       measured: `${Math.round(c.p50)} ms (p95 ${Math.round(c.p95)} ms)`,
       met: c.p50 <= limit && c.timedOut === 0,
     });
-    data.commitLatency = { p50: c.p50, p95: c.p95, timedOut: c.timedOut, sweepRound: c.sweepRound };
+    data.commitLatency = {
+      p50: c.p50,
+      p95: c.p95,
+      timedOut: c.timedOut,
+      sweepRound: c.sweepRound,
+      startupMs: c.startupSamples.map((x) => x.ms),
+    };
   }
 
   const load = r.load;

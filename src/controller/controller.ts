@@ -31,10 +31,11 @@ export interface ControllerOptions {
   kinds: readonly string[];
   concurrency: number;
   /**
-   * Most keys of one kind reconciled in one batch, beyond the free concurrency
-   * (see WorkQueue). Keys served by one planned read (a read group, such as the
-   * region's mapping listing) are read once per batch, so a batch should hold a
-   * whole sweep unit; the engine still applies at most `concurrency` at once.
+   * Most keys of one read group (such as the region's mapping listing)
+   * reconciled in one batch, beyond its slots (see WorkQueue). They are read
+   * once per batch, so a batch should hold a whole sweep unit; the engine
+   * applies at most the batch's slots (half the concurrency) at once, so other
+   * groups and commits run beside it. Keys without a read group go one by one.
    * @default 1000
    */
   maxBatch?: number;
@@ -103,6 +104,8 @@ export class Controller {
     this.#queue = new WorkQueue({
       concurrency: options.concurrency,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      // A 1,000-key batch runs for a minute at Lambda's 14/s: it must not hold every slot meanwhile.
+      maxBatchSlots: Math.ceil(options.concurrency / 2),
       backoffBaseMs: options.backoffBaseMs,
       backoffMaxMs: options.backoffMaxMs,
       onReady: () => this.#pump(),
@@ -317,6 +320,8 @@ export class Controller {
     for (const key of [...plan.added, ...plan.changed]) {
       const m = plan.desired.get(key) as Manifest;
       const isNew = added.has(key);
+      // A fixed manifest starts afresh instead of waiting out the broken one's long backoff.
+      this.#queue.resetBackoff(key);
       this.#status.track(m, revision, isNew ? "New" : "Changed");
       this.#manifestRevision.set(key, revision);
       queued.add(key);
@@ -328,6 +333,7 @@ export class Controller {
       }
     }
 
+    const unchangedInFlight = new Set<string>();
     const reported = new Set<ManifestError>();
     for (const [key, m] of plan.desired) {
       const errors = plan.retained.get(key) ?? [];
@@ -344,19 +350,28 @@ export class Controller {
           "manifest invalid; keeping its last valid state",
         );
       }
-      // Anything not yet converged is tried again with the new revision.
+      // Anything not yet converged is tried again with the new revision, unless it is about to be
+      // (waiting) or being reconciled with this very manifest (processing): that would run it twice.
       const status = this.#status.reconciled(key);
-      if (status !== "Synced" && status !== "Suspended") queued.add(key);
+      if (status !== "Synced" && status !== "Suspended" && !queued.has(key)) {
+        const state = this.#queue.stateOf(key);
+        if (state === "waiting" || state === "processing") unchangedInFlight.add(key);
+        else queued.add(key);
+      }
     }
     for (const e of loaded.errors) {
       if (!reported.has(e)) log.warn({ ...e, revision }, "manifest invalid");
     }
 
     const pending = newRevision ? new Set<string>() : (this.#revisionPass?.pending ?? new Set<string>());
+    // The first load reads everything, as a sweep does: a commit that lands meanwhile goes ahead of it.
+    const priority = previousRevision === undefined ? "sweep" : "change";
     for (const key of queued) {
       pending.add(key);
-      this.#queue.add(key, "change");
+      this.#queue.add(key, priority);
     }
+    // Their first reconcile, already under way or queued, counts for the new revision too.
+    for (const key of unchangedInFlight) pending.add(key);
     this.#revisionPass = { pending, startedAt: Date.now(), size: pending.size };
     this.#ready = false;
     this.#checkPasses();
@@ -385,14 +400,15 @@ export class Controller {
 
   #pump(): void {
     while (!this.#stopping) {
-      const batch = this.#queue.take(kindOfKey);
-      if (batch.length === 0) return;
-      const run = this.#run(batch).finally(() => this.#inflight.delete(run));
+      // One batch is one planned read: keys that share none gain nothing from riding together.
+      const { keys, slots } = this.#queue.takeBatch((key) => this.#unitOf(key));
+      if (keys.length === 0) return;
+      const run = this.#run(keys, slots).finally(() => this.#inflight.delete(run));
       this.#inflight.add(run);
     }
   }
 
-  async #run(keys: string[]): Promise<void> {
+  async #run(keys: string[], slots: number): Promise<void> {
     const { log, metrics, mode, aws } = this.#o;
     const manifests: Manifest[] = [];
     for (const key of keys) {
@@ -409,8 +425,8 @@ export class Controller {
         log,
         mode,
         dryRun: false,
-        // A batch may hold more keys than slots (one planned read); writes stay bounded.
-        concurrency: Math.min(manifests.length, this.#o.concurrency),
+        // A batch may hold more keys than slots (one planned read); writes stay within its slots.
+        concurrency: slots,
         // The queue waits things in motion out (with backoff), not the engine.
         waitTimeoutMs: 0,
         metrics,
@@ -431,11 +447,13 @@ export class Controller {
   }
 
   #settle(m: Manifest, result: ResourceResult, revision: string): void {
+    // A manifest that changed or went away meanwhile is reconciled again (or not at all): this result is stale,
+    // and an old manifest's failure must not lengthen the new one's backoff.
+    const stale = this.#desired.get(m.key)?.hash !== m.hash;
     let retryInMs: number | undefined;
-    if (result.error) retryInMs = this.#queue.retry(m.key);
+    if (result.error && !stale) retryInMs = this.#queue.retry(m.key);
     else this.#queue.done(m.key);
-    // A manifest that changed or went away meanwhile is reconciled again (or not at all): this result is stale.
-    if (this.#desired.get(m.key)?.hash !== m.hash) return;
+    if (stale) return;
     const transition = this.#status.record(m.key, result, revision, retryInMs);
     this.#forget(m.key);
     if (transition) {

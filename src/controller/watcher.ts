@@ -1,5 +1,5 @@
 import { lstat } from "node:fs/promises";
-import { basename, dirname, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
 import type { Logger } from "pino";
 
@@ -82,6 +82,10 @@ export class TreeWatcher {
     this.#tree = await ready(
       watch(realDir, {
         ignoreInitial: true,
+        // The loader refuses links that leave the tree; following one (`x -> /usr`) would watch
+        // a whole file system (621 MB, 6.7 s to be ready). Links inside the tree point at
+        // folders and files that are watched where they are.
+        followSymlinks: false,
         ignored: (path) => isHiddenBelow(realDir, path),
       }),
       this.#options.log,
@@ -89,6 +93,18 @@ export class TreeWatcher {
     this.#tree.on("all", (event, path) => this.#changed(event, path));
     await previous?.close();
     if (this.#closed) await this.#tree.close();
+  }
+
+  /** Every path the watchers hold (folders and their entries): the watch's footprint, for diagnostics. */
+  watched(): string[] {
+    const paths = new Set<string>();
+    for (const w of [this.#links, this.#tree]) {
+      for (const [dir, names] of Object.entries(w?.getWatched() ?? {})) {
+        paths.add(dir);
+        for (const name of names) paths.add(join(dir, name));
+      }
+    }
+    return [...paths].sort();
   }
 
   async close(): Promise<void> {

@@ -6,12 +6,19 @@ export type Priority = "change" | "sweep";
 
 export interface WorkQueueOptions {
   /**
-   * Processing slots; a key holds one from `take` until `done`/`retry`. It bounds
-   * when a batch may start (at least one free slot), not how large it is: the
-   * engine bounds AWS writes per kind and the rate limiter bounds the call rate,
-   * so a batch that shares one planned read may hold more keys than are free.
+   * Processing slots. A batch holds as many as it was given (see `takeBatch`)
+   * while at least that many of its keys are processing, fewer as its last keys
+   * are released. It bounds when a batch may start (at least one free slot),
+   * not how large it is: a batch that shares one planned read may hold more keys
+   * than slots, and the caller runs at most its slots at once.
    */
   concurrency: number;
+  /**
+   * Most slots one batch holds, so a large batch (one planned read of a whole
+   * region) leaves slots for other groups and for changes.
+   * @default the concurrency
+   */
+  maxBatchSlots?: number;
   /**
    * Most keys `take` hands out in one batch of one group (beyond the free slots,
    * see `concurrency`).
@@ -49,6 +56,7 @@ export interface WorkQueueOptions {
 export class WorkQueue {
   readonly #concurrency: number;
   readonly #maxBatch: number | undefined;
+  readonly #maxBatchSlots: number;
   readonly #baseMs: number;
   readonly #maxMs: number;
   readonly #jitter: number;
@@ -60,7 +68,10 @@ export class WorkQueue {
   readonly #change = new Set<string>();
   readonly #sweep = new Set<string>();
   readonly #delayed = new Map<string, NodeJS.Timeout>();
-  readonly #processing = new Set<string>();
+  /** Processing keys, each with the batch it was handed out in. */
+  readonly #processing = new Map<string, Batch>();
+  /** Slots the processing batches hold. */
+  #held = 0;
   /** Keys added (as changes) while they were processing: they run again once released. */
   readonly #dirty = new Set<string>();
   /** Keys removed while processing: not requeued when released. */
@@ -81,6 +92,11 @@ export class WorkQueue {
       throw new TypeError(`maxBatch must be an integer of at least 1, got ${String(maxBatch)}`);
     }
     this.#maxBatch = maxBatch;
+    const maxBatchSlots = options.maxBatchSlots ?? concurrency;
+    if (!(Number.isInteger(maxBatchSlots) && maxBatchSlots >= 1)) {
+      throw new TypeError(`maxBatchSlots must be an integer of at least 1, got ${String(maxBatchSlots)}`);
+    }
+    this.#maxBatchSlots = maxBatchSlots;
     this.#baseMs = positive("backoffBaseMs", options.backoffBaseMs ?? 1000);
     this.#maxMs = positive("backoffMaxMs", options.backoffMaxMs ?? 300_000);
     const jitter = options.jitter ?? 0.2;
@@ -99,6 +115,19 @@ export class WorkQueue {
 
   get processing(): number {
     return this.#processing.size;
+  }
+
+  /** Slots the processing batches hold (at most the concurrency). */
+  get held(): number {
+    return this.#held;
+  }
+
+  /** Where a key is: waiting to run, waiting out a backoff, processing, or not queued at all. */
+  stateOf(key: string): "waiting" | "backoff" | "processing" | undefined {
+    if (this.#processing.has(key)) return "processing";
+    if (this.#change.has(key) || this.#sweep.has(key)) return "waiting";
+    if (this.#delayed.has(key)) return "backoff";
+    return undefined;
   }
 
   /** Consecutive failures of a key since its last success. */
@@ -141,20 +170,27 @@ export class WorkQueue {
     this.#changed();
   }
 
+  /** The keys of `takeBatch`. */
+  take(groupOf?: (key: string) => string, max = Number.POSITIVE_INFINITY): string[] {
+    return this.takeBatch(groupOf, max).keys;
+  }
+
   /**
    * Hands out ready keys and marks them processing: the first in priority order,
    * then, when `groupOf` is given, more ready keys of the same group and priority
    * (so a caller can share reads). Nothing while no slot is free; otherwise up to
-   * `maxBatch` keys (the free slots without it), never more than `max`.
+   * `maxBatch` keys (the free slots without it), never more than `max`. The batch
+   * holds `slots` of the free slots (at most `maxBatchSlots`): the caller runs at
+   * most that many of its keys at once.
    */
-  take(groupOf?: (key: string) => string, max = Number.POSITIVE_INFINITY): string[] {
-    const freeSlots = this.#concurrency - this.#processing.size;
-    if (this.#shutDown || freeSlots < 1 || max < 1) return [];
+  takeBatch(groupOf?: (key: string) => string, max = Number.POSITIVE_INFINITY): TakenBatch {
+    const freeSlots = this.#concurrency - this.#held;
+    if (this.#shutDown || freeSlots < 1 || max < 1) return { keys: [], slots: 0 };
     const free = Math.min(this.#maxBatch ?? freeSlots, max);
     // Partners come from the first key's priority only: a sweep entry never rides ahead of a change.
     const source = this.#change.size > 0 ? this.#change : this.#sweep;
     const first = firstOf(source);
-    if (first === undefined) return [];
+    if (first === undefined) return { keys: [], slots: 0 };
     const batch = [first];
     if (groupOf) {
       const group = groupOf(first);
@@ -163,18 +199,23 @@ export class WorkQueue {
         if (key !== first && groupOf(key) === group) batch.push(key);
       }
     }
+    const held: Batch = {
+      slots: Math.min(batch.length, freeSlots, this.#maxBatchSlots),
+      remaining: batch.length,
+    };
+    this.#held += held.slots;
     for (const key of batch) {
       this.#change.delete(key);
       this.#sweep.delete(key);
-      this.#processing.add(key);
+      this.#processing.set(key, held);
     }
     this.#changed();
-    return batch;
+    return { keys: batch, slots: held.slots };
   }
 
   /** Releases a key that converged: its backoff is forgotten. */
   done(key: string): void {
-    if (!this.#processing.delete(key)) return;
+    if (!this.#unmark(key)) return;
     this.#failures.delete(key);
     this.#release(key, undefined);
   }
@@ -185,7 +226,7 @@ export class WorkQueue {
    * key is not requeued (removed or shut down).
    */
   retry(key: string): number | undefined {
-    if (!this.#processing.delete(key)) return undefined;
+    if (!this.#unmark(key)) return undefined;
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
     return this.#release(key, this.backoff(failures));
@@ -195,6 +236,14 @@ export class WorkQueue {
   backoff(failures: number): number {
     const ceiling = Math.min(this.#maxMs, this.#baseMs * 2 ** Math.min(Math.max(failures, 1) - 1, 40));
     return Math.round(ceiling * (1 - this.#jitter * this.#random()));
+  }
+
+  /**
+   * Forgets a key's failures: its desired state changed, so the next failure is
+   * a new problem and backs off from the base again, not from the old streak.
+   */
+  resetBackoff(key: string): void {
+    this.#failures.delete(key);
   }
 
   /** Forgets a key (its manifest went away); a processing key is not requeued when released. */
@@ -219,6 +268,17 @@ export class WorkQueue {
     this.#sweep.clear();
     this.#dirty.clear();
     this.#changed();
+  }
+
+  /** Ends a key's processing; its batch gives a slot back once fewer of its keys are left than it holds. */
+  #unmark(key: string): boolean {
+    const batch = this.#processing.get(key);
+    if (!batch) return false;
+    this.#processing.delete(key);
+    const before = Math.min(batch.slots, batch.remaining);
+    batch.remaining--;
+    this.#held -= before - Math.min(batch.slots, batch.remaining);
+    return true;
   }
 
   #release(key: string, delay: number | undefined): number | undefined {
@@ -259,6 +319,19 @@ export class WorkQueue {
       this.#onReady?.();
     });
   }
+}
+
+/** What `takeBatch` hands out. */
+export interface TakenBatch {
+  keys: string[];
+  /** Slots the batch holds: how many of its keys may run at once. */
+  slots: number;
+}
+
+interface Batch {
+  slots: number;
+  /** Keys of the batch still processing. */
+  remaining: number;
 }
 
 function firstOf(set: Set<string>): string | undefined {

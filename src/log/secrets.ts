@@ -19,6 +19,15 @@ const CREDENTIAL_ENV = [
 /** Shorter values would scrub ordinary words; real keys are 16+ characters. */
 const MIN_SECRET_LENGTH = 8;
 
+/**
+ * Remembered values kept: the current key ID and session token and those of a
+ * few rotations before them (a request signed just before a rotation can still
+ * fail after it). Unbounded, an hourly IRSA refresh would grow the set scanned
+ * on every log line forever.
+ */
+export const MAX_REMEMBERED = 8;
+
+/** Most recently remembered last (a Set keeps insertion order); the oldest is evicted first. */
 const remembered = new Set<string>();
 
 const PATTERNS: readonly RegExp[] = [
@@ -34,7 +43,19 @@ const PATTERNS: readonly RegExp[] = [
 
 /** Scrubs this value wherever it appears from now on (e.g. a token the SDK resolved from a profile or a role). */
 export function rememberSecret(value: string | undefined): void {
-  if (value && value.length >= MIN_SECRET_LENGTH) remembered.add(value);
+  if (!value || value.length < MIN_SECRET_LENGTH) return;
+  // Every signed request remembers its credentials again: moving them to the end keeps the current ones.
+  remembered.delete(value);
+  remembered.add(value);
+  for (const oldest of remembered) {
+    if (remembered.size <= MAX_REMEMBERED) break;
+    remembered.delete(oldest);
+  }
+}
+
+/** The remembered values, most recent first. */
+export function rememberedSecrets(): string[] {
+  return [...remembered].reverse();
 }
 
 function knownSecrets(): string[] {

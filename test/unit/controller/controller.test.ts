@@ -86,8 +86,8 @@ describe("Controller", () => {
     await c.sync();
     await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
 
-    expect(engine.calls).toHaveLength(1);
-    expect(engine.calls[0]?.keys).toEqual([a.key, b.key]);
+    // Keys without a shared read go one by one.
+    expect(engine.calls.map((call) => call.keys)).toEqual([[a.key], [b.key]]);
     expect(engine.calls[0]?.options).toMatchObject({ waitTimeoutMs: 0, dryRun: false, mode: "enforce" });
     const status = c.status();
     expect(status.revision).toBe(tree.contentHash);
@@ -187,6 +187,44 @@ describe("Controller", () => {
     expect(engine.calls).toHaveLength(4);
   });
 
+  it("starts a fixed manifest's backoff afresh, also when it changed while the broken one was in flight", async () => {
+    const a = manifest("a");
+    const fixed = { ...a, hash: "h-a-fixed" };
+    tree = loaded([a]);
+    const transient: Partial<ResourceResult> = {
+      action: "error",
+      error: { code: "Throttled", message: "rate exceeded", retry: "transient" },
+    };
+    let brokenCalls = 0;
+    let fixedCalls = 0;
+    let releaseBroken: (() => void) | undefined;
+    let releaseFixed: () => void = () => undefined;
+    const reconcile: ControllerOptions["reconcile"] = async (ms) => {
+      const m = ms[0] as Manifest;
+      if (m.hash === a.hash) {
+        // The broken manifest's sixth attempt is still running when the fix lands.
+        if (++brokenCalls === 6) await new Promise<void>((r) => (releaseBroken = r));
+      } else if (++fixedCalls === 2) {
+        // Parked: the status keeps the fixed manifest's first failure and its retry delay.
+        await new Promise<void>((r) => (releaseFixed = r));
+      }
+      return ms.map((x) => result(x, transient));
+    };
+    const c = start({ reconcile, backoffBaseMs: 20, backoffMaxMs: 300_000 });
+    await c.sync();
+    await vi.waitFor(() => expect(releaseBroken).toBeDefined(), WAIT);
+    tree = loaded([fixed]);
+    await c.sync();
+    releaseBroken?.();
+    await vi.waitFor(() => expect(fixedCalls).toBe(2), WAIT);
+    const message = c.status().resources[0]?.message ?? "";
+    // Five failures of the broken manifest would have made this 20 ms × 2⁶ (or more).
+    const delay = /retrying in (\d+)ms/.exec(message)?.[1];
+    expect(message, "the fixed manifest's first retry").toMatch(/retrying in \d+ms/);
+    expect(Number(delay)).toBeLessThanOrEqual(20);
+    releaseFixed();
+  });
+
   it("shows observe-mode drift as Drifted and passes the mode to the engine", async () => {
     const a = manifest("a");
     tree = loaded([a]);
@@ -267,21 +305,85 @@ describe("Controller", () => {
     expect(counts).toEqual([{ labels: { kind: "Widget", status: "Synced" }, value: 1 }]);
   });
 
-  it("sends ready keys of one kind to the engine together, up to maxBatch, writes within the concurrency", async () => {
-    const ms = ["a", "b", "c", "d", "e"].map((n) => manifest(n));
+  it("sends ready keys of one read group to the engine together, up to maxBatch, writes within half the slots", async () => {
+    const grouped = { kind: "Widget", readGroup: () => "region" } as unknown as AnyKind;
+    const ms = ["a", "b", "c", "d", "e"].map((n) => manifest(n, { kind: grouped }));
     const g = manifest("g", { kind: otherKind, key: "Gadget/us-east-1/g" });
-    tree = loaded([...ms, g]);
+    const h = manifest("h", { kind: otherKind, key: "Gadget/us-east-1/h" });
+    tree = loaded([...ms, g, h]);
     const c = start({ concurrency: 3, maxBatch: 4 });
     await c.sync();
     await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
     for (const call of engine.calls) {
       expect(new Set(call.keys.map(kindOfKey)).size).toBe(1);
       expect(call.keys.length).toBeLessThanOrEqual(4);
-      expect(call.options.concurrency).toBe(Math.min(call.keys.length, 3));
+      // A batch holds at most half the slots (rounded up), so others run beside it.
+      expect(call.options.concurrency).toBe(Math.min(call.keys.length, 2));
     }
-    // One batch beyond the three slots: a planned read serves more keys than there are slots.
-    expect(engine.calls[0]?.keys).toHaveLength(4);
-    expect(engine.reconciled().sort()).toEqual([...ms, g].map((m) => m.key).sort());
+    // One batch beyond its slots: a planned read serves more keys than there are slots.
+    expect(engine.calls[0]?.keys).toEqual(ms.slice(0, 4).map((m) => m.key));
+    // Keys without a read group share nothing: one by one.
+    expect(engine.calls.filter((call) => call.keys.some((k) => kindOfKey(k) === "Gadget"))).toHaveLength(2);
+    expect(engine.reconciled().sort()).toEqual([...ms, g, h].map((m) => m.key).sort());
+  });
+
+  it("runs another kind, and a commit's change, beside a large batch of one read group", async () => {
+    const grouped = { kind: "Widget", readGroup: () => "region" } as unknown as AnyKind;
+    const big = Array.from({ length: 50 }, (_, i) => manifest(`w${i}`, { kind: grouped }));
+    const g = manifest("g", { kind: otherKind, key: "Gadget/us-east-1/g" });
+    tree = loaded([...big, g]);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const seen: { key: string; hash: string }[] = [];
+    const reconcile: ControllerOptions["reconcile"] = async (ms) => {
+      seen.push(...ms.map((m) => ({ key: m.key, hash: m.hash })));
+      // The large batch runs until the test lets it finish (a 1,000-key start-up at 14/s: 70 s).
+      if (ms.some((m) => m.kind === grouped)) await held;
+      return ms.map((m) => result(m));
+    };
+    const c = start({ reconcile, concurrency: 4 });
+    await c.sync();
+    await vi.waitFor(() => expect(seen.map((x) => x.key)).toContain(g.key), { timeout: 2000 });
+    expect(seen.filter((x) => x.key.startsWith("Widget/"))).toHaveLength(50);
+
+    // A commit while the batch still runs: its changed key is applied before the batch ends.
+    const g2 = { ...g, hash: "h-g-2" };
+    tree = loaded([...big, g2]);
+    await c.sync();
+    await vi.waitFor(() => expect(seen).toContainEqual({ key: g.key, hash: "h-g-2" }), { timeout: 2000 });
+    expect(c.ready).toBe(false);
+
+    release();
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
+    // The batch's keys did not change with the commit: each was reconciled once.
+    const perKey = Map.groupBy(seen, (x) => x.key);
+    for (const m of big) expect(perKey.get(m.key), m.name).toHaveLength(1);
+  });
+
+  it("reconciles no key twice when a revision with the same manifests lands during the first pass", async () => {
+    const ms = ["a", "b", "c", "d", "e", "f"].map((n) => manifest(n));
+    tree = loaded(ms);
+    let release: () => void = () => undefined;
+    engine.gate = new Promise((r) => {
+      release = r;
+    });
+    const c = start({ concurrency: 2 });
+    await c.sync();
+    // Some keys in flight (held at the gate), the others waiting for a slot.
+    await vi.waitFor(() => expect(engine.calls.length).toBeGreaterThan(0), WAIT);
+    // A commit that only adds a manifest: a new revision, every other manifest as it was.
+    const n = manifest("n");
+    tree = loaded([...ms, n]);
+    await c.sync();
+    expect(c.revision).toBe(tree.contentHash);
+    release();
+    await vi.waitFor(() => expect(c.ready).toBe(true), WAIT);
+    const counts = new Map<string, number>();
+    for (const key of engine.reconciled()) counts.set(key, (counts.get(key) ?? 0) + 1);
+    expect(Object.fromEntries(counts)).toEqual(Object.fromEntries([...ms, n].map((m) => [m.key, 1])));
+    expect(c.status().resources.every((r) => r.status === "Synced")).toBe(true);
   });
 
   it("re-reads every resource on the resync sweep", async () => {

@@ -103,6 +103,45 @@ describe("WorkQueue", () => {
     expect(q.take(group, 1)).toEqual(["Q/1"]);
   });
 
+  it("lets a batch beyond its slots hold only maxBatchSlots, so another group starts beside it", () => {
+    const q = queue({ concurrency: 4, maxBatch: 100, maxBatchSlots: 2 });
+    const group = (k: string) => k.split("/")[0] as string;
+    for (let i = 1; i <= 50; i++) q.add(`Fn/${i}`, "sweep");
+    q.add("Q/1", "sweep");
+    q.add("Q/2", "sweep");
+    const big = q.takeBatch(group);
+    expect(big.keys).toHaveLength(50);
+    expect(big.slots).toBe(2);
+    expect(q.takeBatch(group)).toEqual({ keys: ["Q/1", "Q/2"], slots: 2 });
+    expect(q.held).toBe(4);
+    expect(q.take(group)).toEqual([]);
+    // The big batch gives its slots back only as its last keys finish.
+    for (let i = 1; i <= 48; i++) q.done(`Fn/${i}`);
+    expect(q.held).toBe(4);
+    q.done("Fn/49");
+    expect(q.held).toBe(3);
+    q.done("Fn/50");
+    q.done("Q/1");
+    expect(q.held).toBe(1);
+    expect(q.processing).toBe(1);
+  });
+
+  it("says where a key is", () => {
+    const q = queue({ concurrency: 1 });
+    q.add("a");
+    q.add("b");
+    expect(q.stateOf("a")).toBe("waiting");
+    q.take();
+    expect(q.stateOf("a")).toBe("processing");
+    q.retry("a");
+    expect(q.stateOf("a")).toBe("backoff");
+    expect(q.stateOf("c")).toBeUndefined();
+  });
+
+  it("rejects a maxBatchSlots below 1", () => {
+    expect(() => queue({ maxBatchSlots: 0 })).toThrow(/maxBatchSlots/);
+  });
+
   it("keeps a change ahead of a large sweep batch", () => {
     const q = queue({ concurrency: 1, maxBatch: 100 });
     const group = (k: string) => k.split("/")[0] as string;
@@ -151,6 +190,21 @@ describe("WorkQueue", () => {
     expect(q.failures("a")).toBe(0);
     q.add("a");
     q.take();
+    expect(q.retry("a")).toBe(100);
+  });
+
+  it("backs a key off from the base again once its backoff is reset (its manifest changed)", () => {
+    const q = queue({ backoffBaseMs: 100, backoffMaxMs: 10_000 });
+    q.add("a");
+    for (let i = 0; i < 5; i++) {
+      q.take();
+      q.retry("a");
+      vi.runOnlyPendingTimers();
+    }
+    expect(q.failures("a")).toBe(5);
+    q.resetBackoff("a");
+    expect(q.failures("a")).toBe(0);
+    expect(q.take()).toEqual(["a"]);
     expect(q.retry("a")).toBe(100);
   });
 

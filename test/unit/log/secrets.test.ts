@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/log/logger.js";
-import { REDACTED, rememberSecret, scrubSecrets } from "../../../src/log/secrets.js";
+import {
+  MAX_REMEMBERED,
+  REDACTED,
+  rememberedSecrets,
+  rememberSecret,
+  scrubSecrets,
+} from "../../../src/log/secrets.js";
 
 const KEY_ID = "SENTINELKEYID0unit";
 const SECRET = "SENTINEL/secret+key0unit";
@@ -76,5 +82,28 @@ describe("the logger", () => {
     for (const sentinel of [KEY_ID, SECRET, TOKEN]) expect(all).not.toContain(sentinel);
     expect(all).toContain("AWS call failed");
     expect(() => lines.map((l) => JSON.parse(l))).not.toThrow();
+  });
+});
+
+describe("remembered secrets", () => {
+  it("stay bounded over 10,000 credential rotations and keep scrubbing the latest ones", () => {
+    const keyId = (i: number) => `RotatedKeyId-${i}-0123`;
+    const token = (i: number) => `RotatedSessionToken-${i}-0123456789abcdef`;
+    const ROTATIONS = 10_000;
+    for (let i = 0; i < ROTATIONS; i++) {
+      // What each signed request remembers: the key ID and the session token (IRSA refreshes both).
+      rememberSecret(token(i));
+      rememberSecret(keyId(i));
+      rememberSecret(token(i));
+    }
+    const kept = rememberedSecrets();
+    expect(kept.length).toBeLessThanOrEqual(MAX_REMEMBERED);
+    // Most recent first: the current credentials, then the previous rotation's.
+    expect(kept.slice(0, 4)).toEqual([token(9_999), keyId(9_999), token(9_998), keyId(9_998)]);
+    const last = ROTATIONS - 1;
+    expect(scrubSecrets(`token ${token(last)} key ${keyId(last)}`)).toBe(`token ${REDACTED} key ${REDACTED}`);
+    expect(scrubSecrets(`previous ${token(last - 1)}`)).toBe(`previous ${REDACTED}`);
+    // The first rotations' values are forgotten (they are no longer scanned for on every line).
+    expect(scrubSecrets(`old ${token(0)}`)).toBe(`old ${token(0)}`);
   });
 });

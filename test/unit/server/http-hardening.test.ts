@@ -2,7 +2,13 @@ import { once } from "node:events";
 import { connect } from "node:net";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES, StatusServer, type StatusSource } from "../../../src/server/http.js";
+import {
+  checkIntervalMs,
+  MAX_BODY_BYTES,
+  type ServerTimeouts,
+  StatusServer,
+  type StatusSource,
+} from "../../../src/server/http.js";
 import { call } from "../../support/http.js";
 
 /** Sends raw bytes and collects everything the server answers until it closes the connection. */
@@ -19,6 +25,31 @@ async function raw(port: number, bytes: string): Promise<string> {
   socket.write(bytes);
   await closed;
   return Buffer.concat(chunks).toString();
+}
+
+/**
+ * Sends bytes and then nothing more; resolves with what the server answered and
+ * how long it kept the connection open (at most `capMs`, then the client gives up).
+ */
+async function stall(port: number, bytes: string, capMs: number): Promise<{ ms: number; answer: string }> {
+  const socket = connect(port, "127.0.0.1");
+  await once(socket, "connect");
+  const chunks: Buffer[] = [];
+  socket.on("data", (c: Buffer) => chunks.push(c));
+  const started = performance.now();
+  socket.write(bytes);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, capMs);
+    const closed = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    socket.on("close", closed);
+    socket.on("error", closed);
+  });
+  const ms = performance.now() - started;
+  socket.destroy();
+  return { ms, answer: Buffer.concat(chunks).toString() };
 }
 
 const INTERNALS = "TypeError: boom at /srv/retryctl/src/controller/status.ts:12:7";
@@ -153,5 +184,44 @@ describe("the HTTP surface, hardened", () => {
     expect(answer.body).not.toContain("IQoJb3JpZ2luX2VjEXAMPLE");
     expect(answer.body).not.toContain("AKIAIOSFODNN7EXAMPLE");
     expect(JSON.parse(answer.body).message).toContain("[redacted]");
+  });
+});
+
+describe("the HTTP surface's timeouts", () => {
+  // Small limits so the test is quick; the check interval follows them as it does the defaults.
+  const timeouts: ServerTimeouts = { headersMs: 400, requestMs: 800, keepAliveMs: 5_000 };
+  // Generous for a loaded machine, far below Node's default 30 s check interval.
+  const SLACK_MS = 1_000;
+  let server: StatusServer;
+  let port: number;
+
+  beforeEach(async () => {
+    server = new StatusServer(new Source(), pino({ level: "silent" }), timeouts);
+    ({ port } = await server.listen({ host: "127.0.0.1", port: 0 }));
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it("closes a client that sends part of a request line and waits, within the headers timeout", async () => {
+    const bound = timeouts.headersMs + checkIntervalMs(timeouts) + SLACK_MS;
+    const { ms, answer } = await stall(port, "GET /sta", bound + 2_000);
+    expect(ms).toBeLessThan(bound);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it("closes a client that sends the headers and part of the body, within the request timeout", async () => {
+    const bound = timeouts.requestMs + checkIntervalMs(timeouts) + SLACK_MS;
+    const { ms, answer } = await stall(
+      port,
+      "POST /status HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789",
+      bound + 2_000,
+    );
+    expect(ms).toBeLessThan(bound);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it("checks connections at a tenth of the shorter limit, so the shipped 10 s / 15 s hold within 1 s", () => {
+    expect(checkIntervalMs({ headersMs: 10_000, requestMs: 15_000, keepAliveMs: 5_000 })).toBe(1_000);
   });
 });
