@@ -333,7 +333,7 @@ export class Controller {
       }
     }
 
-    const unchangedInFlight = new Set<string>();
+    const underWay = new Set<string>();
     const reported = new Set<ManifestError>();
     for (const [key, m] of plan.desired) {
       const errors = plan.retained.get(key) ?? [];
@@ -355,7 +355,7 @@ export class Controller {
       const status = this.#status.reconciled(key);
       if (status !== "Synced" && status !== "Suspended" && !queued.has(key)) {
         const state = this.#queue.stateOf(key);
-        if (state === "waiting" || state === "processing") unchangedInFlight.add(key);
+        if (state === "waiting" || state === "processing") underWay.add(key);
         else queued.add(key);
       }
     }
@@ -371,7 +371,7 @@ export class Controller {
       this.#queue.add(key, priority);
     }
     // Their first reconcile, already under way or queued, counts for the new revision too.
-    for (const key of unchangedInFlight) pending.add(key);
+    for (const key of underWay) pending.add(key);
     this.#revisionPass = { pending, startedAt: Date.now(), size: pending.size };
     this.#ready = false;
     this.#checkPasses();
