@@ -9,9 +9,10 @@ import {
   type PutFunctionEventInvokeConfigCommandInput,
 } from "@aws-sdk/client-lambda";
 import { z } from "zod";
-import { parseArn, parseFunctionRef } from "../aws/arn.js";
+import { functionAddress, parseArn, parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { baseSpecShape, checkArnRegion, functionNameSchema, intRange, managed } from "../manifests/fields.js";
+import { identityPlace, type NamedAccount, specAccount } from "./account.js";
 import { failurePathFact } from "./facts.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
@@ -119,6 +120,16 @@ export function qualifierOf(spec: Pick<FunctionEventInvokeConfigSpec, "functionN
 
 function bareName(spec: Pick<FunctionEventInvokeConfigSpec, "functionName">): string {
   return parseFunctionRef(spec.functionName)?.name ?? spec.functionName;
+}
+
+function ownAccount(spec: FunctionEventInvokeConfigSpec): NamedAccount | undefined {
+  const account = parseFunctionRef(spec.functionName)?.account;
+  return account === undefined ? undefined : { account, field: "functionName" };
+}
+
+/** The identity's account-aware prefix and function: one per function, whatever the qualifier. */
+function functionPlace(spec: FunctionEventInvokeConfigSpec, region: string): string {
+  return `${identityPlace(region, specAccount({ ownAccount }, spec))}/${bareName(spec)}`;
 }
 
 /** AWS leaves settings out or sends `{}` / `{Destination: null}` / `""` for "none": all become undefined here. */
@@ -284,8 +295,10 @@ export function invokeConfigWrite(
   spec: FunctionEventInvokeConfigSpec,
   actual: InvokeConfigState,
   changes: FieldChange[],
+  region = spec.region,
 ): InvokeConfigWrite {
-  const name = bareName(spec);
+  // A function named by ARN is addressed by ARN, so AWS changes it in that account and no other.
+  const name = functionAddress(spec.functionName, region);
   const qualifier = qualifierOf(spec);
   const next = mergeChanges(spec, actual, changes);
   if (!isEmpty(next)) return { put: putInput(name, qualifier, next) };
@@ -303,7 +316,14 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
   specSchema: functionEventInvokeConfigSpecSchema,
 
   identity(spec, region) {
-    return `${region}/${bareName(spec)}/${qualifierOf(spec)}`;
+    return `${functionPlace(spec, region)}/${qualifierOf(spec)}`;
+  },
+
+  ownAccount,
+
+  resolvedIdentity(_actual, resource) {
+    // A resource is read only once its account is the caller's (the guard), so name and region say which function.
+    return `${resource.region}/${bareName(resource.spec)}/${qualifierOf(resource.spec)}`;
   },
 
   provides(spec, region) {
@@ -312,7 +332,7 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
 
   readGroup(spec, region) {
     // One ListFunctionEventInvokeConfigs serves every qualifier of a function.
-    return `${region}/${bareName(spec)}`;
+    return functionPlace(spec, region);
   },
 
   scope(spec) {
@@ -345,7 +365,7 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
         out.set(r.identity, mismatch);
         continue;
       }
-      const name = bareName(r.spec);
+      const name = functionAddress(r.spec.functionName, r.region);
       const key = `${r.region}\u0000${name}`;
       const group = groups.get(key) ?? { region: r.region, name, members: [] };
       group.members.push(r);
@@ -366,7 +386,7 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
   async apply(ctx, resource, actual, changes) {
     const name = bareName(resource.spec);
     const qualifier = qualifierOf(resource.spec);
-    const write = invokeConfigWrite(resource.spec, actual, changes);
+    const write = invokeConfigWrite(resource.spec, actual, changes, resource.region);
     const client = ctx.aws.lambda(resource.region);
     try {
       if (write && "put" in write) await client.send(new PutFunctionEventInvokeConfigCommand(write.put));
