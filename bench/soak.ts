@@ -167,7 +167,8 @@ async function main(): Promise<number> {
         drifts: report.drifts.length,
         convergedAfterMs: report.convergedAfterMs ?? null,
         mismatches: report.mismatches.length,
-        notSynced: report.status.resources.filter((r) => r.status !== "Synced").length,
+        // The world's refused manifests (another account's ARN) are never Synced, by design.
+        notSynced: report.status.resources.filter((r) => r.status !== "Synced").length - world.refused.length,
         throttledMetric: report.awsRequests.throttled - previous.throttled,
         throttlesDelivered: report.throttlesDelivered,
         errorMetric: report.awsRequests.error - previous.error,

@@ -63,3 +63,28 @@ export function queueName(value: string): string {
 export function sqsQueueArn(region: string, account: string, name: string, partition = "aws"): string {
   return `arn:${partition}:sqs:${region}:${account}:${name}`;
 }
+
+/** The partition a region belongs to (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso…`). */
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("us-isob-")) return "aws-iso-b";
+  if (region.startsWith("us-iso-")) return "aws-iso";
+  return "aws";
+}
+
+/**
+ * How to name a function to AWS, without its qualifier: the bare name when the
+ * manifest gave one (the caller's own account), else its full ARN, so that a
+ * function named in an account is addressed in that account and nowhere else.
+ */
+export function functionAddress(value: string, region: string | undefined): string {
+  const ref = parseFunctionRef(value);
+  if (!ref) return value;
+  if (ref.account === undefined) return ref.name;
+  const where = ref.region ?? region;
+  // Lambda takes a partial ARN too; the full one is built when the region is known.
+  if (!where) return `${ref.account}:function:${ref.name}`;
+  const partition = parseArn(value)?.partition ?? partitionOf(where);
+  return `arn:${partition}:lambda:${where}:${ref.account}:function:${ref.name}`;
+}

@@ -1,6 +1,7 @@
 import { realpath } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { AwsClients } from "../aws/clients.js";
+import { ObjectClaims } from "../engine/claims.js";
 import type { EngineOptions } from "../engine/reconcile.js";
 import type { ResourceResult } from "../engine/result.js";
 import { scrubSecrets } from "../log/secrets.js";
@@ -84,6 +85,8 @@ export class Controller {
   readonly #inflight = new Set<Promise<void>>();
 
   #desired = new Map<string, Manifest>();
+  /** The AWS object each manifest's last read found, so two manifests of one object conflict across batches. */
+  readonly #claims = new ObjectClaims();
   /** Revision each managed manifest's content comes from (older than the current one for a retained manifest). */
   #manifestRevision = new Map<string, string>();
   #revision: string | undefined;
@@ -306,6 +309,7 @@ export class Controller {
 
     for (const m of plan.removed) {
       this.#queue.remove(m.key);
+      this.#claims.release(m.key);
       this.#status.remove(m.key);
       this.#manifestRevision.delete(m.key);
       this.#forget(m.key);
@@ -433,6 +437,7 @@ export class Controller {
         revision: this.#revision,
         signal: this.#abort.signal,
         ...(this.#o.guard ? { guard: this.#o.guard } : {}),
+        claims: this.#claims,
       });
     } catch (err) {
       log.error({ err, keys: manifests.map((m) => m.key) }, "reconcile failed unexpectedly; will retry");

@@ -9,6 +9,7 @@ import type { Manifest } from "../manifests/manifest.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Guard } from "../policy/guard.js";
 import { backoffDelay, sleep } from "./backoff.js";
+import { ObjectClaims } from "./claims.js";
 import type { EngineProgress, ProgressTarget } from "./progress.js";
 import type { ResourceResult } from "./result.js";
 
@@ -42,6 +43,11 @@ export interface EngineOptions {
   guard?: Guard;
   /** Told what each resource is doing until it has its result (the one-shot commands' wait reports). */
   progress?: EngineProgress;
+  /**
+   * The AWS objects manifests resolved to in earlier reconciles (the controller's
+   * lifetime), so a conflict is found even when only one of the two is in this call.
+   */
+  claims?: ObjectClaims;
 }
 
 /**
@@ -65,6 +71,8 @@ export async function reconcile(
   const { progress } = options;
   // The guard may ask STS for the caller's account: an AWS read like the others.
   for (const m of candidates) progress?.step(target(m), "reading");
+  const claims = options.claims ?? new ObjectClaims();
+  for (const m of manifests) if (m.suspended) claims.release(m.key);
   const refusals = await Promise.all(candidates.map((m) => options.guard?.check(m)));
   const active: Manifest[] = [];
   candidates.forEach((m, i) => {
@@ -73,6 +81,7 @@ export async function reconcile(
       active.push(m);
       return;
     }
+    claims.release(m.key);
     const result = errorResult(m, [], refused);
     results.set(m, result);
     progress?.done(target(m));
@@ -87,6 +96,7 @@ export async function reconcile(
       const started = performance.now();
       const actuals = await readBatch(kind, ctx, group);
       for (const m of group) progress?.step(target(m), "queued");
+      claimObjects(kind, group, actuals, claims);
       await Promise.all(
         group.map((m) =>
           queue.add(async () => {
@@ -115,6 +125,45 @@ async function readBatch(kind: AnyKind, ctx: KindContext, group: Manifest[]): Pr
   }
 }
 
+/**
+ * Two manifests whose reads found one AWS object conflict like two with one
+ * identity (design §1): both are reported and neither is applied. Each one's
+ * read is replaced by the conflict, so the engine writes nothing for it.
+ */
+function claimObjects(
+  kind: AnyKind,
+  group: Manifest[],
+  actuals: Map<string, unknown>,
+  claims: ObjectClaims,
+): void {
+  if (!kind.resolvedIdentity) return;
+  for (const m of group) {
+    const actual = actuals.get(m.key);
+    if (actual === undefined) continue;
+    if (actual instanceof ResourceError) {
+      // A transient failure says nothing about which object the manifest names; keep its last claim.
+      if (actual.retry === "terminal") claims.release(m.key);
+      continue;
+    }
+    const object = kind.resolvedIdentity(actual, toDesired(m));
+    if (object === undefined) claims.release(m.key);
+    else claims.record(m.key, `${kind.kind}/${object}`, `${m.name} (${m.source.file}:${m.source.line})`);
+  }
+  for (const m of group) {
+    const rivals = claims.rivals(m.key);
+    if (rivals.length === 0) continue;
+    const none = rivals.length > 1 ? "none of them is applied" : "neither is applied";
+    actuals.set(
+      m.key,
+      new ResourceError(
+        "Conflict",
+        `${kind.kind} ${m.name} resolves to the same AWS object as ${rivals.join(", ")}; ${none}`,
+        "terminal",
+      ),
+    );
+  }
+}
+
 async function readOne(m: Manifest, ctx: KindContext): Promise<unknown> {
   return (await readBatch(m.kind, ctx, [m])).get(m.key);
 }
@@ -134,6 +183,8 @@ async function reconcileResource(
       if (actual === undefined)
         throw new ResourceError("ReadFailed", "the kind returned no state for this resource");
       if (actual instanceof ResourceError) throw actual;
+      const refused = options.guard?.afterRead(m, actual);
+      if (refused) throw refused;
       changes = m.kind.diff(m.spec, actual);
       if (changes.length === 0) return baseResult(m, "none");
       const action = m.kind.creates(actual) ? "create" : "update";

@@ -166,19 +166,24 @@ async function listAll(
 /**
  * Whether a mapping's FunctionArn is the manifest's function. Names compare by
  * their name part, so name, partial ARN and ARN are one function; the qualifier
- * must be equal: an unqualified manifest matches only the unqualified mapping,
- * `name:alias` only the mapping on that alias (`$LATEST` included, as AWS keeps
- * the qualifier it was given). Account and region count only when the manifest names them.
+ * must be equal, `$LATEST` counting as none: AWS echoes the qualifier exactly as
+ * the mapping was created with it (`fn:$LATEST` stays `fn:$LATEST`), yet both
+ * invoke the same code, so `fn` matches either and `name:alias` only that alias.
+ * Account and region count only when the manifest names them.
  */
 export function sameFunction(wanted: FunctionRef, functionArn: string | undefined): boolean {
   const actual = parseFunctionRef(functionArn ?? "");
   if (!actual) return false;
   return (
     actual.name === wanted.name &&
-    actual.qualifier === wanted.qualifier &&
+    unlessLatest(actual.qualifier) === unlessLatest(wanted.qualifier) &&
     (wanted.account === undefined || wanted.account === actual.account) &&
     (wanted.region === undefined || wanted.region === actual.region)
   );
+}
+
+function unlessLatest(qualifier: string | undefined): string | undefined {
+  return qualifier === "$LATEST" ? undefined : qualifier;
 }
 
 /** The manifest's mapping among the configs read, checked against what the manifest says about it. */

@@ -1,6 +1,7 @@
 import { UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
 import { parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
+import { identityPlace, type NamedAccount, specAccount } from "./account.js";
 import {
   defaultsFor,
   type EventSourceMappingActual,
@@ -25,11 +26,19 @@ export type { EventSourceMappingActual, EventSourceMappingSpec } from "./event-s
 /** States in which Lambda refuses an update with ResourceInUseException. */
 const IN_MOTION = new Set(["Creating", "Updating", "Enabling", "Disabling", "Deleting"]);
 
-/** A function reference as a stable key: name plus qualifier; the account is the caller's anyway. */
+/** A function reference as a stable key: name plus qualifier, `$LATEST` being no qualifier (as when matching). */
 function functionKey(functionName: string): string {
   const ref = parseFunctionRef(functionName);
   if (!ref) return functionName;
-  return ref.qualifier === undefined ? ref.name : `${ref.name}:${ref.qualifier}`;
+  return ref.qualifier === undefined || ref.qualifier === "$LATEST"
+    ? ref.name
+    : `${ref.name}:${ref.qualifier}`;
+}
+
+/** The mapping lives in its function's account (its source may be another account's queue or stream). */
+function ownAccount(spec: EventSourceMappingSpec): NamedAccount | undefined {
+  const account = parseFunctionRef(spec.functionName)?.account;
+  return account === undefined ? undefined : { account, field: "functionName" };
 }
 
 const unbounded = (v: number | null | undefined) => v === undefined || v === null || v === -1;
@@ -78,8 +87,21 @@ export const eventSourceMapping: Kind<EventSourceMappingSpec, EventSourceMapping
   specSchema: eventSourceMappingSpecSchema,
 
   identity(spec, region) {
-    if (spec.uuid !== undefined) return `${region}/${spec.uuid}`;
-    return `${region}/${functionKey(spec.functionName)}/${spec.eventSourceArn}`;
+    const place = identityPlace(region, specAccount({ ownAccount }, spec));
+    if (spec.uuid !== undefined) return `${place}/${spec.uuid}`;
+    return `${place}/${functionKey(spec.functionName)}/${spec.eventSourceArn}`;
+  },
+
+  ownAccount,
+
+  resolvedIdentity(actual, resource) {
+    // By uuid or by function and source, one mapping is one UUID.
+    return `${resource.region}/${actual.uuid}`;
+  },
+
+  actualScope(actual) {
+    // A uuid-only manifest names its source only through the mapping read.
+    return scopeOf({ functions: [actual.functionArn], refs: [actual.eventSourceArn] });
   },
 
   readGroup(spec, region) {

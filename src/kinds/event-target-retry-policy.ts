@@ -8,6 +8,7 @@ import { z } from "zod";
 import { parseArn } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { arnOf, baseSpecShape, checkArnRegion, intRange, managed } from "../manifests/fields.js";
+import { identityPlace, type NamedAccount, specAccount } from "./account.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
 import { readEach } from "./read-each.js";
@@ -62,6 +63,12 @@ export const eventTargetRetryPolicySpecSchema = z
   });
 
 export type EventTargetRetryPolicySpec = z.infer<typeof eventTargetRetryPolicySpecSchema>;
+
+/** An event-bus ARN names the bus's account; a bus name is the caller's. */
+function ownAccount(spec: EventTargetRetryPolicySpec): NamedAccount | undefined {
+  const account = spec.eventBusName === undefined ? undefined : parseArn(spec.eventBusName)?.account;
+  return account ? { account, field: "eventBusName" } : undefined;
+}
 
 /** The rule target exactly as ListTargetsByRule returned it, so a write can send it back whole. */
 export interface EventTargetRetryPolicyActual {
@@ -164,12 +171,20 @@ export const eventTargetRetryPolicy: Kind<EventTargetRetryPolicySpec, EventTarge
   specSchema: eventTargetRetryPolicySpecSchema,
 
   identity(spec, region) {
+    const place = identityPlace(region, specAccount({ ownAccount }, spec));
+    return `${place}/${busName(spec.eventBusName)}/${spec.rule}/${spec.targetId}`;
+  },
+
+  ownAccount,
+
+  resolvedIdentity(_actual, { region, spec }) {
+    // A resource is read only once its account is the caller's (the guard): a bus ARN then names a bus by name.
     return `${region}/${busName(spec.eventBusName)}/${spec.rule}/${spec.targetId}`;
   },
 
   readGroup(spec, region) {
     // One ListTargetsByRule serves every target of a rule.
-    return `${region}/${busName(spec.eventBusName)}/${spec.rule}`;
+    return `${identityPlace(region, specAccount({ ownAccount }, spec))}/${busName(spec.eventBusName)}/${spec.rule}`;
   },
 
   scope(spec) {

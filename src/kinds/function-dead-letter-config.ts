@@ -5,9 +5,10 @@ import {
   type UpdateFunctionConfigurationCommandInput,
 } from "@aws-sdk/client-lambda";
 import { z } from "zod";
-import { parseFunctionRef } from "../aws/arn.js";
+import { functionAddress, parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { arnOf, baseSpecShape, checkArnRegion, functionNameSchema, managed } from "../manifests/fields.js";
+import { identityPlace, type NamedAccount, specAccount } from "./account.js";
 import { failurePathFact } from "./facts.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, Kind, KindContext, LintWarning } from "./kind.js";
@@ -51,6 +52,11 @@ function bareName(spec: FunctionDeadLetterConfigSpec): string {
   return parseFunctionRef(spec.functionName)?.name ?? spec.functionName;
 }
 
+function ownAccount(spec: FunctionDeadLetterConfigSpec): NamedAccount | undefined {
+  const account = parseFunctionRef(spec.functionName)?.account;
+  return account === undefined ? undefined : { account, field: "functionName" };
+}
+
 export function toDeadLetterState(config: FunctionConfiguration | undefined): DeadLetterState {
   const state: DeadLetterState = {};
   const target = config?.DeadLetterConfig?.TargetArn;
@@ -72,6 +78,7 @@ async function readOne(
   resource: DesiredResource<FunctionDeadLetterConfigSpec>,
 ): Promise<DeadLetterState | ResourceError> {
   const name = bareName(resource.spec);
+  const address = functionAddress(resource.spec.functionName, resource.region);
   const arnRegion = parseFunctionRef(resource.spec.functionName)?.region;
   if (arnRegion !== undefined && arnRegion !== resource.region) {
     return new ResourceError(
@@ -81,7 +88,7 @@ async function readOne(
   }
   try {
     // GetFunction has a 100/s quota of its own, unlike GetFunctionConfiguration (shared 15/s).
-    const out = await ctx.aws.lambda(resource.region).send(new GetFunctionCommand({ FunctionName: name }));
+    const out = await ctx.aws.lambda(resource.region).send(new GetFunctionCommand({ FunctionName: address }));
     return toDeadLetterState(out.Configuration);
   } catch (err) {
     return isNotFound(err)
@@ -94,9 +101,11 @@ async function readOne(
 export function deadLetterUpdateInput(
   spec: FunctionDeadLetterConfigSpec,
   actual: DeadLetterState,
+  region = spec.region,
 ): UpdateFunctionConfigurationCommandInput {
   const input: UpdateFunctionConfigurationCommandInput = {
-    FunctionName: bareName(spec),
+    // A function named by ARN is addressed by ARN, so AWS changes it in that account and no other.
+    FunctionName: functionAddress(spec.functionName, region),
     // Only DeadLetterConfig is sent, so no other setting of the function is touched; "" clears it.
     DeadLetterConfig: { TargetArn: spec.targetArn ?? "" },
   };
@@ -110,7 +119,14 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
   specSchema: functionDeadLetterConfigSpecSchema,
 
   identity(spec, region) {
-    return `${region}/${bareName(spec)}`;
+    return `${identityPlace(region, specAccount({ ownAccount }, spec))}/${bareName(spec)}`;
+  },
+
+  ownAccount,
+
+  resolvedIdentity(_actual, resource) {
+    // A resource is read only once its account is the caller's (the guard), so name and region say which function.
+    return `${resource.region}/${bareName(resource.spec)}`;
   },
 
   provides(spec, region) {
@@ -159,7 +175,11 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
     try {
       await ctx.aws
         .lambda(resource.region)
-        .send(new UpdateFunctionConfigurationCommand(deadLetterUpdateInput(resource.spec, actual)));
+        .send(
+          new UpdateFunctionConfigurationCommand(
+            deadLetterUpdateInput(resource.spec, actual, resource.region),
+          ),
+        );
     } catch (err) {
       throw isNotFound(err)
         ? notFound(name, resource.region, err)

@@ -11,9 +11,10 @@ import {
   type UpdateFunctionEventInvokeConfigCommandInput,
 } from "@aws-sdk/client-lambda";
 import { z } from "zod";
-import { parseArn, parseFunctionRef } from "../aws/arn.js";
+import { functionAddress, parseArn, parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { baseSpecShape, checkArnRegion, functionNameSchema, intRange, managed } from "../manifests/fields.js";
+import { identityPlace, type NamedAccount, specAccount } from "./account.js";
 import { failurePathFact } from "./facts.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
@@ -123,6 +124,16 @@ export function qualifierOf(spec: Pick<FunctionEventInvokeConfigSpec, "functionN
 
 function bareName(spec: Pick<FunctionEventInvokeConfigSpec, "functionName">): string {
   return parseFunctionRef(spec.functionName)?.name ?? spec.functionName;
+}
+
+function ownAccount(spec: FunctionEventInvokeConfigSpec): NamedAccount | undefined {
+  const account = parseFunctionRef(spec.functionName)?.account;
+  return account === undefined ? undefined : { account, field: "functionName" };
+}
+
+/** The identity's account-aware prefix and function: one per function, whatever the qualifier. */
+function functionPlace(spec: FunctionEventInvokeConfigSpec, region: string): string {
+  return `${identityPlace(region, specAccount({ ownAccount }, spec))}/${bareName(spec)}`;
 }
 
 /** AWS leaves settings out or sends `{}` / `{Destination: null}` / `""` for "none": all become undefined here. */
@@ -314,9 +325,11 @@ export function invokeConfigWrite(
   spec: FunctionEventInvokeConfigSpec,
   actual: InvokeConfigState,
   changes: FieldChange[],
+  region = spec.region,
 ): InvokeConfigWrite {
   if (changes.length === 0) return undefined;
-  const name = bareName(spec);
+  // A function named by ARN is addressed by ARN, so AWS changes it in that account and no other.
+  const name = functionAddress(spec.functionName, region);
   const qualifier = qualifierOf(spec);
   const next = desiredState(spec, actual);
   if (isEmpty(next)) {
@@ -338,7 +351,13 @@ async function readAgain(
   resource: DesiredResource<FunctionEventInvokeConfigSpec>,
 ): Promise<InvokeConfigState> {
   const out: ReadResult<InvokeConfigState> = new Map();
-  await readGroup(ctx, resource.region, bareName(resource.spec), [resource], out);
+  await readGroup(
+    ctx,
+    resource.region,
+    functionAddress(resource.spec.functionName, resource.region),
+    [resource],
+    out,
+  );
   const state = out.get(resource.identity);
   if (state === undefined)
     throw new ResourceError("ReadFailed", "the read returned no state for this resource");
@@ -355,7 +374,14 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
   specSchema: functionEventInvokeConfigSpecSchema,
 
   identity(spec, region) {
-    return `${region}/${bareName(spec)}/${qualifierOf(spec)}`;
+    return `${functionPlace(spec, region)}/${qualifierOf(spec)}`;
+  },
+
+  ownAccount,
+
+  resolvedIdentity(_actual, resource) {
+    // A resource is read only once its account is the caller's (the guard), so name and region say which function.
+    return `${resource.region}/${bareName(resource.spec)}/${qualifierOf(resource.spec)}`;
   },
 
   provides(spec, region) {
@@ -364,7 +390,7 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
 
   readGroup(spec, region) {
     // One ListFunctionEventInvokeConfigs serves every qualifier of a function.
-    return `${region}/${bareName(spec)}`;
+    return functionPlace(spec, region);
   },
 
   scope(spec) {
@@ -397,7 +423,7 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
         out.set(r.identity, mismatch);
         continue;
       }
-      const name = bareName(r.spec);
+      const name = functionAddress(r.spec.functionName, r.region);
       const key = `${r.region}\u0000${name}`;
       const group = groups.get(key) ?? { region: r.region, name, members: [] };
       group.members.push(r);
@@ -416,12 +442,12 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
   async apply(ctx, resource, actual, changes) {
     const name = bareName(resource.spec);
     const qualifier = qualifierOf(resource.spec);
-    let write = invokeConfigWrite(resource.spec, actual, changes);
+    let write = invokeConfigWrite(resource.spec, actual, changes, resource.region);
     if (write && "put" in write) {
       // Put replaces the whole config and the batch read may be many seconds old: re-read this one
       // config just before, so a setting changed meanwhile (an onSuccess set by a deploy) survives.
       const fresh = await readAgain(ctx, resource);
-      write = invokeConfigWrite(resource.spec, fresh, diffState(resource.spec, fresh));
+      write = invokeConfigWrite(resource.spec, fresh, diffState(resource.spec, fresh), resource.region);
     }
     const client = ctx.aws.lambda(resource.region);
     try {

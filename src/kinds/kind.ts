@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { AwsClients } from "../aws/clients.js";
 import type { ResourceError } from "../aws/errors.js";
+import type { NamedAccount } from "./account.js";
 
 /** One managed field that differs. `null` means absent in AWS / removed by the manifest. */
 export interface FieldChange {
@@ -63,7 +64,7 @@ export type ReadResult<A> = Map<string, A | ResourceError>;
  * One manifest kind. The engine, the CLI and the controller know kinds only
  * through this interface; adding a kind is one module plus one registry line.
  */
-export interface Kind<S extends { region?: string | undefined }, A> {
+export interface Kind<S extends { region?: string | undefined; account?: string | undefined }, A> {
   readonly kind: string;
   /** Strict zod schema of `spec`: the single source of the spec's TypeScript type. */
   readonly specSchema: z.ZodType<S>;
@@ -71,6 +72,26 @@ export interface Kind<S extends { region?: string | undefined }, A> {
   identity(spec: S, region: string): string;
   /** The AWS guidance as warnings (design §2). */
   lint(spec: S, context: LintContext): LintWarning[];
+  /**
+   * The account named inside the ARN or URL that names this resource's own
+   * object (a function ARN, a queue URL), if any. With `spec.account` it decides
+   * the account the resource lives in (account.ts): the identity includes it and
+   * an account other than the caller's is refused before any AWS call.
+   */
+  ownAccount?(spec: S): NamedAccount | undefined;
+  /**
+   * The AWS object a successful read found, as a key that is equal for every
+   * manifest managing that object however it names it (a mapping's UUID, a
+   * queue's ARN). Two manifests whose reads resolve to one object conflict like
+   * two manifests with one identity: both are reported, neither is applied.
+   */
+  resolvedIdentity?(actual: A, resource: DesiredResource<S>): string | undefined;
+  /**
+   * What the object read targets, for the allow-list: what the manifest could
+   * not name before the read (a uuid-only mapping's source and function).
+   * Checked after the read and before any write.
+   */
+  actualScope?(actual: A): Scope;
   /**
    * Facts this manifest establishes for other manifests' lint, such as
    * "function X has a failure path" (facts.ts), so a warning about one kind can

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { parseArn, queueName, sqsQueueArn } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { baseSpecShape, intRange, managed } from "../manifests/fields.js";
+import { identityPlace, type NamedAccount, specAccount } from "./account.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning } from "./kind.js";
 import { readEachResource } from "./read-each.js";
@@ -91,6 +92,12 @@ export const queueRedrivePolicySpecSchema = z
   });
 
 export type QueueRedrivePolicySpec = z.infer<typeof queueRedrivePolicySpecSchema>;
+
+/** A queue URL or ARN names the queue's account. */
+function ownAccount(spec: QueueRedrivePolicySpec): NamedAccount | undefined {
+  const account = parseQueueRef(spec.queue)?.account;
+  return account ? { account, field: "queue" } : undefined;
+}
 
 /** The queue's retry settings as read, already in manifest terms. */
 export interface QueueRedrivePolicyActual {
@@ -260,7 +267,13 @@ export const queueRedrivePolicy: Kind<QueueRedrivePolicySpec, QueueRedrivePolicy
   specSchema: queueRedrivePolicySpecSchema,
 
   identity(spec, region) {
-    return `${region}/${queueName(spec.queue)}`;
+    return `${identityPlace(region, specAccount({ ownAccount }, spec))}/${queueName(spec.queue)}`;
+  },
+
+  ownAccount,
+
+  resolvedIdentity(actual) {
+    return actual.queueArn;
   },
 
   scope(spec) {

@@ -1,6 +1,7 @@
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
 import type { AnyKind, Scope } from "../kinds/kind.js";
 import { UNRESOLVED_REGION } from "../manifests/validate.js";
+import { namedAccount, resourceAccount } from "./account.js";
 import { matchesAny } from "./match.js";
 import type { Allow, Policy } from "./policy.js";
 
@@ -47,11 +48,13 @@ export class Guard {
 
   /** True when some check may need the caller's account (so a dry set of manifests makes no STS call). */
   needsAccount(target: GuardTarget): boolean {
-    return this.#allow?.accounts !== undefined || typeof target.spec.account === "string";
+    return this.#allow?.accounts !== undefined || namedAccount(target) !== undefined;
   }
 
   /** Everything that can be decided without AWS: regions, names and the accounts the manifest names. */
   offline(target: GuardTarget): ResourceError | undefined {
+    const named = namedAccount(target);
+    if (named instanceof ResourceError) return named;
     const allow = this.#allow;
     if (!allow) return undefined;
     const { kind, spec, region } = target;
@@ -66,22 +69,8 @@ export class Guard {
         : undefined;
     }
     const scope: Scope = kind.scope(spec, region);
-    for (const other of scope.regions ?? []) {
-      if (allow.regions && !allow.regions.includes(other)) {
-        return denied(
-          `an ARN in the spec names region ${other}, which is not in allow.regions ${list(allow.regions)}`,
-        );
-      }
-    }
-    for (const [field, noun] of NAME_DIMENSIONS) {
-      const patterns = allow[field];
-      if (!patterns) continue;
-      for (const name of scope[field] ?? []) {
-        if (!matchesAny(name, patterns)) {
-          return denied(`${noun} "${name}" does not match allow.${field} ${list(patterns)}`);
-        }
-      }
-    }
+    const outside = refuseScope(allow, scope, "the spec");
+    if (outside) return outside;
     if (allow.accounts) {
       const named = typeof spec.account === "string" ? [spec.account] : [];
       for (const account of [...named, ...(scope.accounts ?? [])]) {
@@ -111,14 +100,8 @@ export class Guard {
     } catch (err) {
       return classifyAwsError(err);
     }
-    const pinned = target.spec.account;
-    if (typeof pinned === "string" && pinned !== caller) {
-      return new ResourceError(
-        "AccountMismatch",
-        `spec.account is ${pinned}, but the credentials in use are of account ${caller}; not touching it`,
-        "terminal",
-      );
-    }
+    const account = await resourceAccount(target, async () => caller);
+    if (account instanceof ResourceError) return account;
     const accounts = this.#allow?.accounts;
     if (accounts && !accounts.includes(caller)) {
       return denied(
@@ -127,4 +110,37 @@ export class Guard {
     }
     return undefined;
   }
+
+  /**
+   * The allow-list against what the read found (`Kind.actualScope`), before any
+   * write: a uuid-only mapping names its source and function only through the
+   * mapping, so the check before the read could not see them.
+   */
+  afterRead(target: GuardTarget, actual: unknown): ResourceError | undefined {
+    const allow = this.#allow;
+    if (!allow || !target.kind.actualScope) return undefined;
+    return refuseScope(allow, target.kind.actualScope(actual), "the object read");
+  }
+}
+
+/** The regions and names of a scope against the allow-list; `where` says whose scope it is. */
+function refuseScope(allow: Allow, scope: Scope, where: string): ResourceError | undefined {
+  for (const other of scope.regions ?? []) {
+    if (allow.regions && !allow.regions.includes(other)) {
+      return denied(
+        `an ARN in ${where} names region ${other}, which is not in allow.regions ${list(allow.regions)}`,
+      );
+    }
+  }
+  for (const [field, noun] of NAME_DIMENSIONS) {
+    const patterns = allow[field];
+    if (!patterns) continue;
+    for (const name of scope[field] ?? []) {
+      if (!matchesAny(name, patterns)) {
+        const found = where === "the spec" ? "" : ` (found in ${where})`;
+        return denied(`${noun} "${name}"${found} does not match allow.${field} ${list(patterns)}`);
+      }
+    }
+  }
+  return undefined;
 }

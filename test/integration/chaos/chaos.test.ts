@@ -102,8 +102,17 @@ describe("chaos: the controller under random faults and hand drift", () => {
     expect(report.mismatches).toEqual([]);
     expect(report.convergedAfterMs).toBeDefined();
     const listed = report.status.resources.map((r) => `${r.kind}/${r.name}`).sort();
-    expect(listed).toEqual(world.resources.map((r) => `${r.kind}/${r.name}`).sort());
-    expect(report.status.resources.filter((r) => r.status !== "Synced")).toEqual([]);
+    expect(listed).toEqual([...world.resources, ...world.refused].map((r) => `${r.kind}/${r.name}`).sort());
+    // Only the manifests naming a function by another account's ARN are not Synced: refused, never sent to AWS,
+    // and the default account's function of the same name is as seeded (compareWorld).
+    expect(
+      report.status.resources
+        .filter((r) => r.status !== "Synced")
+        .map((r) => `${r.kind}/${r.name} ${r.reason}`),
+    ).toEqual(world.refused.map((r) => `${r.kind}/${r.name} ${r.code}`).sort());
+    expect(world.refused.length).toBeGreaterThan(0);
+    const twins = new Set(world.refused.map((r) => `function:${r.fn}`));
+    expect(proxy.requests().filter((r) => r.resource !== undefined && twins.has(r.resource))).toEqual([]);
     expect(report.status.manifestErrors).toEqual([]);
 
     // Never crashed, never logged anything fatal or unexpected.

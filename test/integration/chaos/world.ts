@@ -52,6 +52,12 @@ export interface WorldSizes {
   queues: number;
   rules: number;
   targetsPerRule: number;
+  /**
+   * Functions named by ARN in a second account (OTHER_ACCOUNT), each with an
+   * async-config and a DLQ manifest that must be refused (AccountNotConfigured)
+   * while the default account's function of the same name stays as seeded.
+   */
+  otherAccount?: number;
 }
 
 /** 240 resources: big enough that batching, the sweep and the limiter all matter; seeds in seconds. */
@@ -63,7 +69,11 @@ export const CHAOS_SIZES: WorldSizes = {
   queues: 60,
   rules: 10,
   targetsPerRule: 5,
+  otherAccount: 1,
 };
+
+/** An account the credentials are not of: manifests naming it are refused, never applied to the default account. */
+export const OTHER_ACCOUNT = "222222222222";
 
 export function worldSize(s: WorldSizes): number {
   return s.functions + s.dlqs + s.sqsMappings + s.streamMappings + s.queues + s.rules * s.targetsPerRule;
@@ -103,9 +113,22 @@ export interface TargetRes extends Base {
 }
 export type WorldResource = AsyncRes | DlqRes | MappingRes | QueueRes | TargetRes;
 
+/** A manifest that names a function by an ARN of OTHER_ACCOUNT: refused, and `fn` in the default account untouched. */
+export interface RefusedRes extends Base {
+  kind: "FunctionEventInvokeConfig" | "FunctionDeadLetterConfig";
+  /** The same-named function in the default account, seeded with TWIN_SEED and no DLQ. */
+  fn: string;
+  code: "AccountNotConfigured";
+}
+
+/** The default-account twin's async config, which no write may change. */
+const TWIN_SEED = { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 300 };
+
 export interface World {
   prefix: string;
   resources: WorldResource[];
+  /** Manifests that must end in an error with no AWS call for them (not counted in `resources`). */
+  refused: RefusedRes[];
   /** Destinations the desired state points at (…A) and hand drift points at (…B). */
   arns: Record<
     | "asyncFailed"
@@ -163,7 +186,32 @@ export async function seedWorld(sizes: WorldSizes, endpoint: string, prefix = "c
   ]);
 
   const resources: WorldResource[] = [];
+  const refused: RefusedRes[] = [];
   const jobs: (() => Promise<unknown>)[] = [];
+
+  const twins = Array.from({ length: sizes.otherAccount ?? 0 }, (_, i) => `${p}-twin-${i}`);
+  await pMap(twins, (fn) => createFunction(fn, { endpoint }), { concurrency: SEED_CONCURRENCY });
+  for (const fn of twins) {
+    const arn = `arn:aws:lambda:${TEST_REGION}:${OTHER_ACCOUNT}:function:${fn}`;
+    const code = "AccountNotConfigured";
+    refused.push(
+      {
+        kind: "FunctionEventInvokeConfig",
+        name: `${fn}-async`,
+        fn,
+        code,
+        spec: { functionName: arn, maximumRetryAttempts: 0, onFailure: arns.asyncFailed },
+      },
+      {
+        kind: "FunctionDeadLetterConfig",
+        name: `${fn}-dlq`,
+        fn,
+        code,
+        spec: { functionName: arn, targetArn: arns.fnDlqA },
+      },
+    );
+    jobs.push(() => lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: fn, ...TWIN_SEED })));
+  }
 
   fns.forEach((fn, i) => {
     const spec = {
@@ -218,8 +266,9 @@ export async function seedWorld(sizes: WorldSizes, endpoint: string, prefix = "c
     };
     mappingJobs.push(async () => {
       const inSync = i % 3 === 2;
+      // AWS keeps `:$LATEST` in FunctionArn as given; the manifest names the plain function.
       const uuid = await createMapping(
-        fn,
+        i === 0 ? `${fn}:$LATEST` : fn,
         spec.eventSourceArn,
         inSync
           ? {
@@ -325,14 +374,15 @@ export async function seedWorld(sizes: WorldSizes, endpoint: string, prefix = "c
   });
 
   await pMap(jobs, (job) => job(), { concurrency: SEED_CONCURRENCY });
-  return { prefix, resources, arns };
+  return { prefix, resources, refused, arns };
 }
 
 /** One file per kind, every resource a document in it. */
 export async function writeWorldManifests(world: World, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const byKind = new Map<KindName, WorldResource[]>();
-  for (const r of world.resources) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+  const byKind = new Map<KindName, (WorldResource | RefusedRes)[]>();
+  for (const r of [...world.resources, ...world.refused])
+    byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
   for (const [kind, list] of byKind) {
     const docs = list.map((r) =>
       stringify({
@@ -454,6 +504,30 @@ export async function compareWorld(world: World, endpoint: string): Promise<Mism
       targets.set(rule, (await events.send(new ListTargetsByRuleCommand({ Rule: rule }))).Targets ?? []);
     },
     { concurrency: 8 },
+  );
+
+  // A manifest naming another account's function must not have changed the default account's twin.
+  await pMap(
+    world.refused,
+    async (r) => {
+      if (r.kind === "FunctionEventInvokeConfig") {
+        const c = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: r.fn }));
+        const seen = {
+          MaximumRetryAttempts: c.MaximumRetryAttempts,
+          MaximumEventAgeInSeconds: c.MaximumEventAgeInSeconds,
+          onFailure: c.DestinationConfig?.OnFailure?.Destination || null,
+        };
+        const seeded = { ...TWIN_SEED, onFailure: null };
+        if (JSON.stringify(seen) !== JSON.stringify(seeded))
+          out.push({ kind: r.kind, name: r.name, field: "(twin untouched)", actual: seen, desired: seeded });
+      } else {
+        const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: r.fn }));
+        const target = c.DeadLetterConfig?.TargetArn || null;
+        if (target !== null)
+          out.push({ kind: r.kind, name: r.name, field: "(twin untouched)", actual: target, desired: null });
+      }
+    },
+    { concurrency: 4 },
   );
 
   await pMap(

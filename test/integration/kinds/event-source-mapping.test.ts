@@ -304,6 +304,28 @@ describe("EventSourceMapping against moto", () => {
     }
   });
 
+  it("manages a mapping created on fn:$LATEST from a manifest naming plain fn (and the other way round)", async () => {
+    // AWS echoes `:$LATEST` in FunctionArn as the mapping was created (recorded); moto 5.2 drops it.
+    // Either way both spellings must find the one mapping and converge.
+    const fnArn = await createFunction("fn");
+    const uuid = await createMapping(`${fnArn}:$LATEST`, (await createQueue("q")).arn, { BatchSize: 7 });
+    const plain = await createMapping("fn", (await createQueue("q2")).arn, { BatchSize: 7 });
+    const cases: [string, string, string][] = [
+      ["fn", "q", uuid],
+      ["fn:$LATEST", "q2", plain],
+    ];
+    for (const [functionName, queue, expected] of cases) {
+      const r = desired("m", { functionName, eventSourceArn: (await createQueue(queue)).arn, batchSize: 5 });
+      const actual = await readOk(r);
+      expect(actual.uuid).toBe(expected);
+      const changes = eventSourceMapping.diff(r.spec, actual);
+      expect(changes.map((c) => c.field)).toEqual(["batchSize"]);
+      await eventSourceMapping.apply(ctx, r, actual, changes);
+      expect((await get(expected)).BatchSize).toBe(5);
+      expect(eventSourceMapping.diff(r.spec, await readOk(r))).toEqual([]);
+    }
+  });
+
   it("reads a uuid-only manifest with GetEventSourceMapping and validates it against the source found", async () => {
     await createFunction("fn");
     const uuid = await createMapping("fn", (await createQueue("q")).arn);

@@ -249,7 +249,7 @@ describe("EventTargetRetryPolicy against moto", () => {
       targetId: "t",
       maximumEventAgeInSeconds: 120,
     });
-    expect(resource.identity).toBe("us-east-1/orders-bus/bus-rule/t");
+    expect(resource.identity).toBe("us-east-1:123456789012/orders-bus/bus-rule/t");
     const { remaining } = await reconcile(resource);
     expect(remaining).toEqual([]);
     expect(await rawTarget("bus-rule", "t", "orders-bus")).toEqual({

@@ -108,7 +108,8 @@ describe("FunctionEventInvokeConfig against the Lambda API", () => {
 
   it("keeps $LATEST's and an alias's configs apart and reads both with one List", async () => {
     await publishVersionAndAlias("orders", "live");
-    const latest = resource({ functionName: "orders", maximumRetryAttempts: 1 });
+    // Both by ARN: one spelling of one function is one List (a plain name is read by name, apart).
+    const latest = resource({ functionName: fnArn, maximumRetryAttempts: 1 });
     const live = resource({ functionName: `${fnArn}:live`, maximumRetryAttempts: 0, onFailure: failures });
     await reconcile(latest);
     await reconcile(live);

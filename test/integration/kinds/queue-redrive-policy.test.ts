@@ -199,12 +199,15 @@ describe("QueueRedrivePolicy against moto", () => {
     const queue = await createQueue("orders");
     const byName = desired({ queue: "orders", visibilityTimeoutSeconds: 30 });
     const byUrl = desired({ queue: queue.url, visibilityTimeoutSeconds: 30 });
-    expect(byUrl.identity).toBe(byName.identity);
+    // The URL names the account, which the identity keeps; once read, both are the one queue.
+    expect(byUrl.identity).toBe(`${TEST_REGION}:123456789012/orders`);
+    expect(byName.identity).toBe(`${TEST_REGION}/orders`);
     for (let sweep = 0; sweep < 3; sweep++) await readOne(byName);
     expect(calls("GetQueueUrl")).toBe(1);
     expect(calls("GetQueueAttributes")).toBe(3);
     requests.length = 0;
-    await readOne(byUrl);
+    const [a, b] = [await readOne(byName), await readOne(byUrl)];
     expect(calls("GetQueueUrl")).toBe(0);
+    expect(kind.resolvedIdentity?.(a, byName)).toBe(kind.resolvedIdentity?.(b, byUrl));
   });
 });

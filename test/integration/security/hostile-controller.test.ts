@@ -25,6 +25,8 @@ const GOOD = {
   QueueRedrivePolicy: ["good-queue", "after-unknown-kind"],
 };
 const GOOD_NAMES = Object.values(GOOD).flat();
+/** identity-a.yaml and identity-b.yaml: one function's async config, by ARN and by name. */
+const CONFLICTED = ["shared-a", "shared-b"];
 
 let root: string;
 let dir: string;
@@ -42,6 +44,8 @@ beforeAll(async () => {
   }
   for (const name of GOOD.FunctionDeadLetterConfig) await createQueue(`${name}-dlq`);
   for (const name of GOOD.FunctionEventInvokeConfig) await createQueue(`${name}-failed`);
+  await createFunction("shared");
+  await createQueue("shared-failed");
   root = await mkdtemp(join(tmpdir(), "retryctl-hostile-ctl-"));
   const corpus = await writeHostileCorpus(root);
   dir = corpus.dir;
@@ -59,8 +63,15 @@ describe("the controller on a hostile folder", () => {
     const c = controller;
     await expect.poll(async () => (await get(`${c.url}/readyz`)).status, { timeout: 30_000 }).toBe(200);
     const doc = await status(c.url);
-    expect(doc.resources.map((r) => r.name).sort()).toEqual([...GOOD_NAMES].sort());
-    for (const r of doc.resources) expect(r.status, `${r.name}: ${r.message}`).toBe("Synced");
+    expect(doc.resources.map((r) => r.name).sort()).toEqual([...GOOD_NAMES, ...CONFLICTED].sort());
+    for (const r of doc.resources) {
+      if (CONFLICTED.includes(r.name)) expect(r.reason, `${r.name}: ${r.message}`).toBe("Conflict");
+      else expect(r.status, `${r.name}: ${r.message}`).toBe("Synced");
+    }
+    // Found after the read, as one object: neither is applied.
+    await expect(
+      sdk().lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: "shared" })),
+    ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
     expect([...new Set(doc.manifestErrors.map((e) => e.file))].sort()).toEqual(expectedFiles);
     for (const e of doc.manifestErrors) {
       expect(e.line, e.file).toBeGreaterThanOrEqual(1);
@@ -95,7 +106,12 @@ describe("the controller on a hostile folder", () => {
     const files = new Set(doc.manifestErrors.map((e) => e.file));
     expect(files.has("late-bomb.yaml")).toBe(true);
     expect(files.has("late-deep.yaml")).toBe(true);
-    expect(doc.resources.filter((r) => r.status !== "Synced")).toEqual([]);
+    expect(
+      doc.resources
+        .filter((r) => r.status !== "Synced")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(CONFLICTED);
     expect((await get(`${c.url}/healthz`)).status).toBe(200);
   });
 });

@@ -219,7 +219,7 @@ describe("apply --policy", () => {
 });
 
 describe("spec.account", () => {
-  it("refuses a manifest pinned to another account (AccountMismatch) and applies one pinned to the caller's", async () => {
+  it("refuses a manifest pinned to another account (AccountNotConfigured) and applies one pinned to the caller's", async () => {
     const failed = "arn:aws:sqs:us-east-1:123456789012:orders-failed";
     const pinned = await manifestDir({
       "a.yaml": [
@@ -244,8 +244,8 @@ describe("spec.account", () => {
     expect(byName.get("theirs")).toMatchObject({
       action: "error",
       error: {
-        code: "AccountMismatch",
-        message: `spec.account is 210987654321, but the credentials in use are of account ${TEST_ACCOUNT}; not touching it`,
+        code: "AccountNotConfigured",
+        message: `spec.account names account 210987654321, but the credentials in use are of account ${TEST_ACCOUNT} and no other account is configured; not touching it`,
       },
     });
     expect(addressed()).toEqual(["function:orders-processor"]);

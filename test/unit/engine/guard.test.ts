@@ -89,7 +89,7 @@ describe("the engine's guard check", () => {
     );
     expect(results.map((r) => [r.name, r.action, r.error?.code])).toEqual([
       ["pinned-here", "update", undefined],
-      ["pinned-there", "error", "AccountMismatch"],
+      ["pinned-there", "error", "AccountNotConfigured"],
       ["suspended", "suspended", undefined],
       ["free", "update", undefined],
     ]);

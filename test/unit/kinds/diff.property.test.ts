@@ -7,7 +7,7 @@ import type {
 } from "@aws-sdk/client-lambda";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseFunctionRef } from "../../../src/aws/arn.js";
+import { functionAddress, parseFunctionRef } from "../../../src/aws/arn.js";
 import { ResourceError } from "../../../src/aws/errors.js";
 import { eventSourceMapping } from "../../../src/kinds/event-source-mapping.js";
 import { toActual, updateInput } from "../../../src/kinds/event-source-mapping-model.js";
@@ -179,7 +179,8 @@ describe("diff(desired, apply(desired, actual)) is empty, for every kind", () =>
         expect(write).toBeDefined();
         const target =
           write && ("put" in write ? write.put : "update" in write ? write.update : write.delete);
-        expect(target?.FunctionName).toBe(parseFunctionRef(spec.functionName)?.name);
+        // The function as the manifest named it, qualifier aside: an ARN keeps its account.
+        expect(target?.FunctionName).toBe(functionAddress(spec.functionName, spec.region));
         const qualifier = qualifierOf(spec);
         expect(target?.Qualifier).toBe(qualifier === "$LATEST" ? undefined : qualifier);
         expect(functionEventInvokeConfig.diff(spec, toState(putInvokeConfig(stored, write)))).toEqual([]);

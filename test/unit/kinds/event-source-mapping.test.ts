@@ -213,13 +213,16 @@ describe("EventSourceMapping spec by source", () => {
 });
 
 describe("EventSourceMapping identity", () => {
-  it("is one mapping whether the function is named by name, partial ARN or ARN", () => {
-    const forms = ["orders-processor", `${ACCOUNT}:function:orders-processor`, FN_ARN];
+  it("is one mapping whether the function is named by partial ARN or ARN, with the account they name", () => {
+    const forms = [`${ACCOUNT}:function:orders-processor`, FN_ARN, `${FN_ARN}:$LATEST`];
     const ids = forms.map((f) =>
       eventSourceMapping.identity(parse({ functionName: f, eventSourceArn: SQS }), "us-east-1"),
     );
-    expect(new Set(ids).size).toBe(1);
-    expect(ids[0]).toBe(`us-east-1/orders-processor/${SQS}`);
+    expect(new Set(ids)).toEqual(new Set([`us-east-1:${ACCOUNT}/orders-processor/${SQS}`]));
+    const plain = ["orders-processor", "orders-processor:$LATEST"].map((f) =>
+      eventSourceMapping.identity(parse({ functionName: f, eventSourceArn: SQS }), "us-east-1"),
+    );
+    expect(new Set(plain)).toEqual(new Set([`us-east-1/orders-processor/${SQS}`]));
   });
 
   it("tells qualifiers, sources and regions apart", () => {
@@ -419,11 +422,13 @@ describe("EventSourceMapping matching", () => {
     spec: parse(spec),
   });
 
-  it("matches an unqualified name only to the unqualified FunctionArn", () => {
+  it("matches an unqualified name to the unqualified or $LATEST FunctionArn, not to an alias", () => {
     const ref = { name: "orders-processor" };
     expect(sameFunction(ref, FN_ARN)).toBe(true);
     expect(sameFunction(ref, `${FN_ARN}:live`)).toBe(false);
-    expect(sameFunction(ref, `${FN_ARN}:$LATEST`)).toBe(false);
+    expect(sameFunction(ref, `${FN_ARN}:$LATEST`)).toBe(true);
+    expect(sameFunction({ name: "orders-processor", qualifier: "$LATEST" }, FN_ARN)).toBe(true);
+    expect(sameFunction({ name: "orders-processor", qualifier: "live" }, `${FN_ARN}:$LATEST`)).toBe(false);
     expect(sameFunction({ name: "orders-processor", qualifier: "live" }, `${FN_ARN}:live`)).toBe(true);
     expect(sameFunction({ name: "orders-processor", account: "999999999999" }, FN_ARN)).toBe(false);
   });
@@ -441,6 +446,12 @@ describe("EventSourceMapping matching", () => {
       configs,
     );
     expect(alias).toMatchObject({ uuid: "a" });
+  });
+
+  it("finds a mapping created on fn:$LATEST for a manifest naming plain fn (AWS echoes the qualifier)", () => {
+    const configs = [config({ EventSourceArn: SQS, FunctionArn: `${FN_ARN}:$LATEST` })];
+    expect(resolve(resource({ eventSourceArn: SQS }), configs)).toMatchObject({ uuid: UUID });
+    expect(resolve(resource({ uuid: UUID }), configs)).toMatchObject({ uuid: UUID });
   });
 
   it("reports a missing mapping as MappingNotFound, terminal", () => {

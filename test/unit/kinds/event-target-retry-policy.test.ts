@@ -90,9 +90,16 @@ describe("EventTargetRetryPolicy identity", () => {
       "us-east-1/default/orders-rule/orders-fn",
     );
     const arn = "arn:aws:events:us-east-1:123456789012:event-bus/orders-bus";
+    // An ARN names the bus's account, which the identity keeps; after the read both spellings are one target.
     expect(eventTargetRetryPolicy.identity(spec({ eventBusName: arn }), "us-east-1")).toBe(
-      eventTargetRetryPolicy.identity(spec({ eventBusName: "orders-bus" }), "us-east-1"),
+      "us-east-1:123456789012/orders-bus/orders-rule/orders-fn",
     );
+    const resolved = [arn, "orders-bus"].map((eventBusName) => {
+      const s = spec({ eventBusName });
+      const r = { name: "r", region: "us-east-1", identity: "", spec: s };
+      return eventTargetRetryPolicy.resolvedIdentity?.({ target: { Id: "orders-fn", Arn: "x" } }, r);
+    });
+    expect(new Set(resolved)).toEqual(new Set(["us-east-1/orders-bus/orders-rule/orders-fn"]));
   });
 });
 

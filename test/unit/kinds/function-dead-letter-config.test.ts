@@ -61,12 +61,23 @@ describe("FunctionDeadLetterConfig schema", () => {
 });
 
 describe("FunctionDeadLetterConfig identity", () => {
-  it("is one function across name, partial ARN and ARN, and differs by region", () => {
-    const ids = ["orders", `${ACCOUNT}:function:orders`, FN_ARN].map((functionName) =>
+  it("is one function across partial ARN and ARN, with the account they name, and differs by region", () => {
+    const ids = [`${ACCOUNT}:function:orders`, FN_ARN].map((functionName) =>
       kind.identity(spec({ functionName }), REGION),
     );
-    expect(new Set(ids).size).toBe(1);
-    expect(kind.identity(spec(), "eu-west-1")).not.toBe(ids[0]);
+    expect(new Set(ids)).toEqual(new Set([`${REGION}:${ACCOUNT}/orders`]));
+    expect(kind.identity(spec({ functionName: "orders" }), REGION)).toBe(`${REGION}/orders`);
+    expect(kind.identity(spec({ functionName: FN_ARN.replace(ACCOUNT, "222222222222") }), REGION)).toBe(
+      `${REGION}:222222222222/orders`,
+    );
+    expect(kind.identity(spec(), "eu-west-1")).not.toBe(kind.identity(spec(), REGION));
+  });
+
+  it("resolves every spelling of the caller's function to one object after the read", () => {
+    const resolved = ["orders", `${ACCOUNT}:function:orders`, FN_ARN].map((functionName) =>
+      kind.resolvedIdentity?.({}, resource(spec({ functionName }))),
+    );
+    expect(new Set(resolved)).toEqual(new Set([`${REGION}/orders`]));
   });
 });
 
@@ -119,9 +130,10 @@ describe("FunctionDeadLetterConfig read", () => {
       revisionId: "rev-1",
     });
     expect(result.get(gone.identity)).toMatchObject({ code: "FunctionNotFound", retry: "terminal" });
+    // Named by ARN, read by ARN: the account in it is the one AWS answers for.
     expect(calls.map((c) => `${c.command} ${c.input.FunctionName}`).sort()).toEqual([
+      `GetFunction ${FN_ARN}`,
       "GetFunction gone",
-      "GetFunction orders",
     ]);
   });
 });

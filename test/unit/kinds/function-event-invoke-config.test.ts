@@ -144,18 +144,34 @@ describe("FunctionEventInvokeConfig schema", () => {
 });
 
 describe("FunctionEventInvokeConfig identity", () => {
-  it("is one function across name, partial ARN and ARN, with $LATEST as the default qualifier", () => {
-    const ids = ["orders", `${ACCOUNT}:function:orders`, FN_ARN, `${FN_ARN}:$LATEST`].map((functionName) =>
+  it("is one function across partial ARN and ARN, with the account they name, and $LATEST as the default qualifier", () => {
+    const ids = [`${ACCOUNT}:function:orders`, FN_ARN, `${FN_ARN}:$LATEST`].map((functionName) =>
       kind.identity(spec({ functionName }), REGION),
     );
-    expect(new Set(ids).size).toBe(1);
-    expect(kind.identity(spec({ qualifier: "$LATEST" }), REGION)).toBe(ids[0]);
+    expect(new Set(ids)).toEqual(new Set([`${REGION}:${ACCOUNT}/orders/$LATEST`]));
+    // A plain name keeps the key it always had; the same name in another account is another resource.
+    expect(kind.identity(spec({ qualifier: "$LATEST" }), REGION)).toBe(`${REGION}/orders/$LATEST`);
+    expect(kind.identity(spec({ functionName: "orders", account: "222222222222" }), REGION)).toBe(
+      `${REGION}:222222222222/orders/$LATEST`,
+    );
+    const other = FN_ARN.replace(ACCOUNT, "222222222222");
+    expect(kind.identity(spec({ functionName: other }), REGION)).not.toBe(ids[0]);
+  });
+
+  it("resolves every spelling of the caller's function to one object after the read", () => {
+    const resolved = ["orders", `${ACCOUNT}:function:orders`, FN_ARN, `${FN_ARN}:$LATEST`].map(
+      (functionName) => kind.resolvedIdentity?.({ exists: false }, resource(spec({ functionName }))),
+    );
+    expect(new Set(resolved)).toEqual(new Set([`${REGION}/orders/$LATEST`]));
   });
 
   it("tells qualifiers and regions apart, wherever the qualifier is written", () => {
     const live = kind.identity(spec({ qualifier: "live" }), REGION);
-    expect(kind.identity(spec({ functionName: `${FN_ARN}:live` }), REGION)).toBe(live);
+    expect(kind.identity(spec({ functionName: "orders:live" }), REGION)).toBe(live);
     expect(kind.identity(spec({ functionName: "orders:live", qualifier: "live" }), REGION)).toBe(live);
+    expect(kind.identity(spec({ functionName: `${FN_ARN}:live` }), REGION)).toBe(
+      kind.identity(spec({ functionName: FN_ARN, qualifier: "live" }), REGION),
+    );
     expect(live).not.toBe(kind.identity(spec(), REGION));
     expect(live).not.toBe(kind.identity(spec({ qualifier: "live" }), "eu-west-1"));
   });
@@ -223,7 +239,7 @@ describe("FunctionEventInvokeConfig read", () => {
       throw new Error(`unexpected ${command}`);
     });
     const latest = resource(spec());
-    const live = resource(spec({ functionName: `${FN_ARN}:live` }));
+    const live = resource(spec({ functionName: "orders:live" }));
     const other = resource(spec({ functionName: "audit" }));
     const result = await kind.read(ctx, [latest, live, other]);
     expect(result.get(latest.identity)).toEqual({ exists: true, maximumRetryAttempts: 0 });
@@ -404,7 +420,8 @@ describe("FunctionEventInvokeConfig apply", () => {
       "PutFunctionEventInvokeConfig",
     ]);
     expect(calls[2]?.input).toEqual({
-      FunctionName: "orders",
+      // Named by ARN, addressed by ARN: the account in it is the one AWS changes.
+      FunctionName: FN_ARN,
       Qualifier: "live",
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: QUEUE } },

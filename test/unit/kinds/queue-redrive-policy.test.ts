@@ -145,12 +145,16 @@ describe("QueueRedrivePolicy schema", () => {
 });
 
 describe("QueueRedrivePolicy identity", () => {
-  it("is region plus queue name for every spelling of the queue", () => {
-    const ids = ["orders", url("orders"), `${url("orders")}/`, arn("orders")].map((queue) =>
+  it("is region, the account a URL or ARN names, and queue name for every spelling of the queue", () => {
+    const ids = [url("orders"), `${url("orders")}/`, arn("orders")].map((queue) =>
       queueRedrivePolicy.identity({ queue }, "us-east-1"),
     );
-    expect(new Set(ids)).toEqual(new Set(["us-east-1/orders"]));
+    expect(new Set(ids)).toEqual(new Set([`us-east-1:${ACCOUNT}/orders`]));
+    expect(queueRedrivePolicy.identity({ queue: "orders" }, "us-east-1")).toBe("us-east-1/orders");
     expect(queueRedrivePolicy.identity({ queue: "orders" }, "eu-west-1")).toBe("eu-west-1/orders");
+    expect(
+      queueRedrivePolicy.identity({ queue: arn("orders").replace(ACCOUNT, "222222222222") }, "us-east-1"),
+    ).toBe("us-east-1:222222222222/orders");
   });
 
   it("parses the account and region out of URLs and ARNs", () => {

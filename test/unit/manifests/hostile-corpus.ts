@@ -77,8 +77,6 @@ export function hostileFiles(corpus: HostileCorpus): string[] {
     "duplicate-key.yaml",
     "escape-dir",
     "escape.yaml",
-    "identity-a.yaml",
-    "identity-b.yaml",
     "latin1.yaml",
     "unknown-kind.yaml",
     "wrong-region-arn.yaml",

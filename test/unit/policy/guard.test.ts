@@ -153,17 +153,31 @@ describe("Guard with an allow-list", () => {
 });
 
 describe("spec.account", () => {
-  it("is refused with AccountMismatch when the credentials belong to another account", async () => {
+  it("is refused with AccountNotConfigured when the credentials belong to another account", async () => {
     const guard = new Guard({ callerAccount: async () => ACCOUNT });
     const t = target("QueueRedrivePolicy", { queue: "orders-in", account: OTHER });
     expect(await outcome(guard, t)).toEqual({
-      code: "AccountMismatch",
-      message: `spec.account is ${OTHER}, but the credentials in use are of account ${ACCOUNT}; not touching it`,
+      code: "AccountNotConfigured",
+      message: `spec.account names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and no other account is configured; not touching it`,
       retry: "terminal",
     });
     expect(
       await outcome(guard, target("QueueRedrivePolicy", { queue: "orders-in", account: ACCOUNT })),
     ).toBeUndefined();
+  });
+
+  it("is refused when it contradicts the account an ARN in the spec names, without asking AWS", async () => {
+    const caller = vi.fn(async () => ACCOUNT);
+    const guard = new Guard({ callerAccount: caller });
+    const t = target("FunctionDeadLetterConfig", {
+      functionName: `arn:aws:lambda:us-east-1:${OTHER}:function:orders`,
+      account: ACCOUNT,
+    });
+    expect(await outcome(guard, t)).toMatchObject({
+      code: "AccountMismatch",
+      message: `spec.account is ${ACCOUNT}, but functionName names account ${OTHER}; not touching it`,
+    });
+    expect(caller).not.toHaveBeenCalled();
   });
 
   it("passes on the failure to learn the account, with its retry class", async () => {
@@ -178,5 +192,84 @@ describe("spec.account", () => {
       message: "learning the caller's account: ECONNRESET",
       retry: "transient",
     });
+  });
+});
+
+describe("the account inside the ARN or URL that names the resource", () => {
+  const there = (name: string) => `arn:aws:lambda:us-east-1:${OTHER}:function:${name}`;
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["FunctionDeadLetterConfig", { functionName: there("orders") }, "functionName"],
+    ["FunctionEventInvokeConfig", { functionName: `${there("orders")}:live` }, "functionName"],
+    ["FunctionEventInvokeConfig", { functionName: `${OTHER}:function:orders` }, "functionName"],
+    [
+      "EventSourceMapping",
+      { functionName: there("orders"), uuid: "14e0db71-5d35-4eb5-b481-8945cf9d10c2" },
+      "functionName",
+    ],
+    ["QueueRedrivePolicy", { queue: `https://sqs.us-east-1.amazonaws.com/${OTHER}/orders-in` }, "queue"],
+    ["QueueRedrivePolicy", { queue: `arn:aws:sqs:us-east-1:${OTHER}:orders-in` }, "queue"],
+    [
+      "EventTargetRetryPolicy",
+      { eventBusName: `arn:aws:events:us-east-1:${OTHER}:event-bus/orders`, rule: "r", targetId: "t" },
+      "eventBusName",
+    ],
+  ];
+
+  for (const [kind, spec, field] of cases) {
+    it(`${kind} ${field} ${JSON.stringify(Object.values(spec)[0])}: another account is AccountNotConfigured`, async () => {
+      const guard = new Guard({ callerAccount: async () => ACCOUNT });
+      expect(await outcome(guard, target(kind, spec))).toEqual({
+        code: "AccountNotConfigured",
+        message: `${field} names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and no other account is configured; not touching it`,
+        retry: "terminal",
+      });
+      const mine = JSON.parse(JSON.stringify(spec).replaceAll(OTHER, ACCOUNT)) as Record<string, unknown>;
+      expect(await outcome(guard, target(kind, mine))).toBeUndefined();
+    });
+  }
+
+  it("asks for the account only when an ARN or URL names one", async () => {
+    const caller = vi.fn(async () => ACCOUNT);
+    const guard = new Guard({ callerAccount: caller });
+    expect(
+      await outcome(guard, target("FunctionDeadLetterConfig", { functionName: "orders" })),
+    ).toBeUndefined();
+    expect(caller).not.toHaveBeenCalled();
+    expect(
+      await outcome(guard, target("FunctionDeadLetterConfig", { functionName: there("orders") })),
+    ).toMatchObject({
+      code: "AccountNotConfigured",
+    });
+    expect(caller).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("the allow-list after the read", () => {
+  const guard = new Guard({ policy: policy(ORDERS), callerAccount: async () => ACCOUNT });
+  const uuidOnly = target("EventSourceMapping", {
+    functionName: "orders-processor",
+    uuid: "14e0db71-5d35-4eb5-b481-8945cf9d10c2",
+  });
+  const read = (source: string, fn = "orders-processor") => ({
+    uuid: "14e0db71-5d35-4eb5-b481-8945cf9d10c2",
+    state: "Enabled",
+    functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${fn}`,
+    eventSourceArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:${source}`,
+    source: "sqs",
+    view: {},
+  });
+
+  it("refuses a uuid-only mapping whose real source queue is outside allow.queues", () => {
+    expect(guard.afterRead(uuidOnly, read("orders-in"))).toBeUndefined();
+    expect(guard.afterRead(uuidOnly, read("billing-in"))).toMatchObject({
+      code: "DeniedByPolicy",
+      message:
+        'denied by policy: queue "billing-in" (found in the object read) does not match allow.queues [orders-*]',
+      retry: "terminal",
+    });
+    expect(guard.afterRead(uuidOnly, read("orders-in", "payments"))).toMatchObject({
+      code: "DeniedByPolicy",
+    });
+    expect(new Guard().afterRead(uuidOnly, read("billing-in"))).toBeUndefined();
   });
 });
