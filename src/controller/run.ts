@@ -6,6 +6,7 @@ import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
 import { reconcile } from "../engine/reconcile.js";
 import { KINDS } from "../kinds/registry.js";
 import { createLogger } from "../log/logger.js";
+import type { LogFormat } from "../log/text-format.js";
 import { type Mode, modeSchema } from "../manifests/envelope.js";
 import { loadManifests } from "../manifests/load.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
@@ -31,6 +32,8 @@ export interface RunControllerOptions {
   resyncIntervalMs: number;
   debounceMs: number;
   logLevel: string;
+  /** @default "json" */
+  logFormat?: LogFormat;
   /**
    * Allow-list of what manifests may target (`--policy`, already validated); a
    * resource outside it is an error and gets no AWS call. Read once at start.
@@ -63,7 +66,7 @@ export interface RunningController {
 /** Starts the long-running controller (`retryctl run`): watcher, work queue, engine and HTTP server. */
 export async function runController(options: RunControllerOptions): Promise<RunningController> {
   validate(options);
-  const log = options.logger ?? createLogger(options.logLevel);
+  const log = options.logger ?? createLogger(options.logLevel, 1, options.logFormat);
   const metrics = createMetrics();
   metrics.collectDefaults();
   const aws = new AwsClients({
@@ -160,7 +163,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
  * Resolves once stopped; the caller exits 0.
  */
 export async function runControllerUntilSignal(options: RunControllerOptions): Promise<void> {
-  const log = options.logger ?? createLogger(options.logLevel);
+  const log = options.logger ?? createLogger(options.logLevel, 1, options.logFormat);
   // Handlers go in first, so a signal during startup also ends in a clean stop.
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
