@@ -1,4 +1,6 @@
+import { writeSync } from "node:fs";
 import { realpath } from "node:fs/promises";
+import { constants } from "node:os";
 import type { Logger } from "pino";
 import { callerAccount } from "../aws/caller.js";
 import { AwsClients } from "../aws/clients.js";
@@ -160,16 +162,22 @@ export async function runController(options: RunControllerOptions): Promise<Runn
 
 /**
  * Runs the controller until SIGTERM or SIGINT, then shuts down gracefully.
- * Resolves once stopped; the caller exits 0.
+ * Resolves once stopped; the caller exits 0. A second signal changes nothing
+ * (Ctrl-C pressed twice, or a launcher forwarding what its process group got
+ * too); a third exits at once, non-zero.
  */
 export async function runControllerUntilSignal(options: RunControllerOptions): Promise<void> {
   const log = options.logger ?? createLogger(options.logLevel, 1, options.logFormat);
-  // Handlers go in first, so a signal during startup also ends in a clean stop.
+  // Handlers go in first, so a signal during startup also ends in a clean stop. They stay for
+  // good: without one, the next signal would kill the process in the middle of its shutdown.
+  let received = 0;
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-      resolve(signal);
+      received += 1;
+      if (received === 1) resolve(signal);
+      else if (received === 2)
+        log.warn({ signal }, "second signal: still shutting down gracefully; a third forces exit");
+      else forceExit(signal);
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
@@ -178,6 +186,17 @@ export async function runControllerUntilSignal(options: RunControllerOptions): P
   const signal = await signalled;
   log.info({ signal }, "signal received");
   await running.stop();
+}
+
+/** Exits now, as a shell reports a process killed by `signal` (128 + its number). */
+function forceExit(signal: NodeJS.Signals): never {
+  // Written synchronously: nothing queued on a stream survives process.exit.
+  writeSync(
+    2,
+    `retryctl: third signal (${signal}): exiting now, without finishing the shutdown; ` +
+      "AWS calls in flight may or may not have taken effect\n",
+  );
+  process.exit(128 + (constants.signals[signal] ?? 0));
 }
 
 function statusSource(controller: Controller, metrics: Metrics) {
