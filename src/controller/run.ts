@@ -174,8 +174,11 @@ export async function runControllerUntilSignal(options: RunControllerOptions): P
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       received += 1;
-      if (received === 1) resolve(signal);
-      else if (received === 2)
+      if (received === 1) {
+        // Said at once, also during startup: a launcher reads it to know the signal arrived.
+        log.info({ signal }, "signal received");
+        resolve(signal);
+      } else if (received === 2)
         log.warn({ signal }, "second signal: still shutting down gracefully; a third forces exit");
       else forceExit(signal);
     };
@@ -183,8 +186,7 @@ export async function runControllerUntilSignal(options: RunControllerOptions): P
     process.on("SIGINT", onSignal);
   });
   const running = await runController({ ...options, logger: log });
-  const signal = await signalled;
-  log.info({ signal }, "signal received");
+  await signalled;
   await running.stop();
 }
 

@@ -30,7 +30,7 @@ export function formatTextLine(json: string): string {
     parts.push(`${record.kind}/${record.name}`);
   if (Array.isArray(record.changes) && record.changes.length > 0) parts.push(changes(record.changes));
   for (const [key, value] of Object.entries(record)) {
-    if (SHAPED.has(key) || CONTEXT.has(key) || value === undefined) continue;
+    if (SHAPED.has(key) || CONTEXT.has(key) || value === undefined || value === null) continue;
     parts.push(`${key}=${show(value)}`);
   }
   // Last, because a message runs to the end of the line.

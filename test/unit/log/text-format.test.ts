@@ -55,6 +55,7 @@ describe("the text log format", () => {
             retry: "terminal",
           },
           delayMs: 400,
+          previousRevision: null,
           note: "two words",
         },
         "reconcile failed",
