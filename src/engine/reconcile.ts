@@ -33,18 +33,18 @@ export interface EngineOptions {
   waitTimeoutMs: number;
   metrics?: Metrics;
   revision?: string;
-  signal?: AbortSignal;
-  /**
-   * Blast-radius check (allow-list policy, `spec.account`) run before a resource
-   * is read: a refused resource is an error and no AWS call is made for it.
-   */
-  guard?: Guard;
   /**
    * The caller prints every result itself (the plan of `diff` and `apply`), so
    * failures and observed drift are logged at info, not warn: the default log
    * level of a one-shot command does not say them a second time.
    */
   resultsPrinted?: boolean;
+  signal?: AbortSignal;
+  /**
+   * Blast-radius check (allow-list policy, `spec.account`) run before a resource
+   * is read: a refused resource is an error and no AWS call is made for it.
+   */
+  guard?: Guard;
 }
 
 /**
