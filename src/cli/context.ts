@@ -4,6 +4,7 @@ import { callerAccount } from "../aws/caller.js";
 import { AwsClients, type RequestEvent } from "../aws/clients.js";
 import { RateLimiter } from "../aws/rate-limiter.js";
 import { createLogger } from "../log/logger.js";
+import type { LogFormat } from "../log/text-format.js";
 import { Guard } from "../policy/guard.js";
 import { loadPolicyFile, type Policy } from "../policy/policy.js";
 import { formatManifestError, type OutputFormat } from "./output.js";
@@ -12,6 +13,7 @@ export interface GlobalOptions {
   region?: string;
   endpointUrl?: string;
   logLevel?: string;
+  logFormat?: LogFormat;
   output?: OutputFormat;
   /** Allow-list file (`--policy`, RETRYCTL_POLICY). */
   policy?: string;
@@ -66,9 +68,9 @@ export async function requireRegion(options: GlobalOptions): Promise<string> {
   throw new Error(`no AWS region is configured: ${regionAdvice()}`);
 }
 
-/** One-shot commands log to stderr so that stdout carries only the plan or the JSON document. */
+/** One-shot commands log to stderr, as text unless told, so that stdout carries only the plan or the JSON document. */
 export function oneShotLogger(options: GlobalOptions, stderr: (text: string) => void): Logger {
-  return createLogger(options.logLevel ?? "warn", { write: stderr });
+  return createLogger(options.logLevel ?? "warn", { write: stderr }, options.logFormat ?? "text");
 }
 
 /** The one-shot commands' clients: same limiter as the controller; each attempt told to `onRequest` (wait reports). */

@@ -85,6 +85,7 @@ export async function runPlan(
       concurrency: options.concurrency,
       waitTimeoutMs: options.waitTimeoutMs,
       revision,
+      resultsPrinted: true,
     });
     if (options.output === "json") {
       io.stdout(`${JSON.stringify(planJson(revision, results, load.errors), null, 2)}\n`);

@@ -92,6 +92,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .env("RETRYCTL_LOG_LEVEL"),
     )
     .addOption(
+      new Option("--log-format <format>", "log lines as json (the default of run) or text (of the others)")
+        .choices(["json", "text"])
+        .env("RETRYCTL_LOG_FORMAT"),
+    )
+    .addOption(
       new Option(
         "--policy <file>",
         "allow-list of the accounts, regions, functions, queues and rules manifests may target",
@@ -105,6 +110,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .showHelpAfterError()
     // Set before the subcommands are added: Commander copies these settings to each one as it is created.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 

@@ -25,5 +25,6 @@ export async function runCommand(options: RunOptions): Promise<void> {
     resyncIntervalMs: options.resyncInterval,
     debounceMs: options.debounce,
     logLevel: options.logLevel ?? "info",
+    logFormat: options.logFormat ?? "json",
   });
 }

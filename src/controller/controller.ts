@@ -459,11 +459,11 @@ export class Controller {
     if (result.error && !stale) retryInMs = this.#queue.retry(m.key);
     else this.#queue.done(m.key);
     if (stale) return;
+    const before = this.#status.get(m.key);
     const transition = this.#status.record(m.key, result, revision, retryInMs);
     this.#forget(m.key);
     if (transition) {
-      const level = transition.status === "Error" ? "warn" : "info";
-      this.#log[level](
+      this.#log[transitionLevel(before, result)](
         {
           kind: transition.kind,
           name: transition.name,
@@ -535,6 +535,19 @@ export class Controller {
 }
 
 const DEFAULT_MAX_BATCH = 1000;
+
+/**
+ * The engine logs each change and each failure in a line of its own, so a
+ * status transition is worth an info line only for what that line does not
+ * say: suspended, or back in sync after an error, a wait or observed drift. A
+ * new or changed manifest found in sync is no news ("revision reconciled"
+ * counts them), nor is in sync again after a repair.
+ */
+function transitionLevel(before: ResourceStatusEntry | undefined, result: ResourceResult): "info" | "debug" {
+  if (result.error || result.changes.length > 0) return "debug";
+  if (result.action === "suspended") return "info";
+  return before && before.status !== "Synced" && before.reason !== "Progressing" ? "info" : "debug";
+}
 
 /** The kind part of a manifest key (`<Kind>/<identity>`): entries of one kind share reads. */
 export function kindOfKey(key: string): string {

@@ -1,4 +1,6 @@
+import { writeSync } from "node:fs";
 import { realpath } from "node:fs/promises";
+import { constants } from "node:os";
 import type { Logger } from "pino";
 import { callerAccount } from "../aws/caller.js";
 import { AwsClients } from "../aws/clients.js";
@@ -6,6 +8,7 @@ import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
 import { reconcile } from "../engine/reconcile.js";
 import { KINDS } from "../kinds/registry.js";
 import { createLogger } from "../log/logger.js";
+import type { LogFormat } from "../log/text-format.js";
 import { type Mode, modeSchema } from "../manifests/envelope.js";
 import { loadManifests } from "../manifests/load.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
@@ -31,6 +34,8 @@ export interface RunControllerOptions {
   resyncIntervalMs: number;
   debounceMs: number;
   logLevel: string;
+  /** @default "json" */
+  logFormat?: LogFormat;
   /**
    * Allow-list of what manifests may target (`--policy`, already validated); a
    * resource outside it is an error and gets no AWS call. Read once at start.
@@ -63,7 +68,7 @@ export interface RunningController {
 /** Starts the long-running controller (`retryctl run`): watcher, work queue, engine and HTTP server. */
 export async function runController(options: RunControllerOptions): Promise<RunningController> {
   validate(options);
-  const log = options.logger ?? createLogger(options.logLevel);
+  const log = options.logger ?? createLogger(options.logLevel, 1, options.logFormat);
   const metrics = createMetrics();
   metrics.collectDefaults();
   const aws = new AwsClients({
@@ -157,24 +162,43 @@ export async function runController(options: RunControllerOptions): Promise<Runn
 
 /**
  * Runs the controller until SIGTERM or SIGINT, then shuts down gracefully.
- * Resolves once stopped; the caller exits 0.
+ * Resolves once stopped; the caller exits 0. A second signal changes nothing
+ * (Ctrl-C pressed twice, or a launcher forwarding what its process group got
+ * too); a third exits at once, non-zero.
  */
 export async function runControllerUntilSignal(options: RunControllerOptions): Promise<void> {
-  const log = options.logger ?? createLogger(options.logLevel);
-  // Handlers go in first, so a signal during startup also ends in a clean stop.
+  const log = options.logger ?? createLogger(options.logLevel, 1, options.logFormat);
+  // Handlers go in first, so a signal during startup also ends in a clean stop. They stay for
+  // good: without one, the next signal would kill the process in the middle of its shutdown.
+  let received = 0;
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-      resolve(signal);
+      received += 1;
+      if (received === 1) {
+        // Said at once, also during startup: a launcher reads it to know the signal arrived.
+        log.info({ signal }, "signal received");
+        resolve(signal);
+      } else if (received === 2)
+        log.warn({ signal }, "second signal: still shutting down gracefully; a third forces exit");
+      else forceExit(signal);
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
   });
   const running = await runController({ ...options, logger: log });
-  const signal = await signalled;
-  log.info({ signal }, "signal received");
+  await signalled;
   await running.stop();
+}
+
+/** Exits now, as a shell reports a process killed by `signal` (128 + its number). */
+function forceExit(signal: NodeJS.Signals): never {
+  // Written synchronously: nothing queued on a stream survives process.exit.
+  writeSync(
+    2,
+    `retryctl: third signal (${signal}): exiting now, without finishing the shutdown; ` +
+      "AWS calls in flight may or may not have taken effect\n",
+  );
+  process.exit(128 + (constants.signals[signal] ?? 0));
 }
 
 function statusSource(controller: Controller, metrics: Metrics) {

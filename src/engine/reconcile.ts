@@ -35,6 +35,12 @@ export interface EngineOptions {
   waitTimeoutMs: number;
   metrics?: Metrics;
   revision?: string;
+  /**
+   * The caller prints every result itself (the plan of `diff` and `apply`), so
+   * failures and observed drift are logged at info, not warn: the default log
+   * level of a one-shot command does not say them a second time.
+   */
+  resultsPrinted?: boolean;
   signal?: AbortSignal;
   /**
    * Blast-radius check (allow-list policy, `spec.account`) run before a resource
@@ -220,11 +226,14 @@ function report(options: EngineOptions, m: Manifest, result: ResourceResult, sec
     metrics.reconcileTotal.inc({ kind, result: metricResult(result) });
     if (result.action !== "suspended") metrics.reconcileDuration.observe({ kind }, seconds);
   }
-  if (result.error) log.warn({ ...fields, changes: result.changes, error: result.error }, "reconcile failed");
-  else if (result.action === "none") log.info(fields, "in sync");
-  else if (result.action === "suspended") log.info(fields, "suspended; skipped");
+  // Steady states (in sync, suspended) are debug: at info, every resource would log a line on every sweep.
+  const notice = options.resultsPrinted ? "info" : "warn";
+  if (result.error)
+    log[notice]({ ...fields, changes: result.changes, error: result.error }, "reconcile failed");
+  else if (result.action === "none") log.debug(fields, "in sync");
+  else if (result.action === "suspended") log.debug(fields, "suspended; skipped");
   else if (result.action === "observed")
-    log.warn({ ...fields, changes: result.changes }, "drift detected (observe mode)");
+    log[notice]({ ...fields, changes: result.changes }, "drift detected (observe mode)");
   else if (result.applied) log.info({ ...fields, changes: result.changes }, "drift repaired");
   else log.info({ ...fields, changes: result.changes }, "change planned");
 }

@@ -1,13 +1,19 @@
 import pino, { type DestinationStream, type Logger } from "pino";
 import { scrubSecrets } from "./secrets.js";
+import { formatTextLine, type LogFormat } from "./text-format.js";
 
 /**
- * pino JSON logs. Anything that looks like a credential is redacted at the
- * source, so no code path can print one by accident: fields by name, and
- * credential values inside any string (an AWS error message quoting the signed
- * request) as each line is written.
+ * pino logs, as JSON lines or as text lines (`format`). Anything that looks
+ * like a credential is redacted at the source, so no code path can print one by
+ * accident: fields by name, and credential values inside any string (an AWS
+ * error message quoting the signed request) as each line is written, in either
+ * format.
  */
-export function createLogger(level: string, destination: DestinationStream | number = 1): Logger {
+export function createLogger(
+  level: string,
+  destination: DestinationStream | number = 1,
+  format: LogFormat = "json",
+): Logger {
   return pino(
     {
       level,
@@ -29,7 +35,11 @@ export function createLogger(level: string, destination: DestinationStream | num
         censor: "[redacted]",
       },
       formatters: { level: (label) => ({ level: label }) },
-      hooks: { streamWrite: scrubSecrets },
+      // The text is made from the scrubbed JSON and scrubbed again: undoing JSON's escapes must not reveal anything.
+      hooks: {
+        streamWrite:
+          format === "text" ? (line) => scrubSecrets(formatTextLine(scrubSecrets(line))) : scrubSecrets,
+      },
     },
     typeof destination === "number" ? pino.destination({ fd: destination, sync: true }) : destination,
   );

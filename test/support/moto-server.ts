@@ -41,6 +41,14 @@ export interface StartMotoOptions {
   /** Where the server's stderr (request log, tracebacks) goes; defaults to .tmp/moto-<pid>-<n>.log. */
   logFile?: string;
   readyTimeoutMs?: number;
+  /** Listen on this port instead of a free one (the demo's, so its `export` block stays valid). @default 0 */
+  port?: number;
+  /**
+   * Start it in a process group of its own, so a terminal's Ctrl-C (sent to the
+   * whole foreground group) does not stop it under a controller still shutting
+   * down; it still exits when its parent does (stdin closes).
+   */
+  ownProcessGroup?: boolean;
 }
 
 let started = 0;
@@ -54,9 +62,13 @@ export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer
   await ensureVenv();
   const logFile = opts.logFile ?? join(REPO_ROOT, ".tmp", `moto-${process.pid}-${started++}.log`);
   mkdirSync(dirname(logFile), { recursive: true });
-  const args = [LAUNCHER, "--port", "0", "--exit-on-stdin-eof"];
+  const args = [LAUNCHER, "--port", String(opts.port ?? 0), "--exit-on-stdin-eof"];
   if (opts.vanilla) args.push("--vanilla");
-  const child = spawn(VENV_PYTHON, args, { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(VENV_PYTHON, args, {
+    cwd: REPO_ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: opts.ownProcessGroup ?? false,
+  });
   const log = createWriteStream(logFile);
   child.stderr.pipe(log);
 

@@ -20,6 +20,17 @@ describe("the CLI surface", () => {
     }
   });
 
+  const GLOBAL_FLAGS = ["--region", "--endpoint-url", "--log-level", "--log-format", "--policy", "--output"];
+  for (const command of ["validate", "diff", "apply", "run", "schema"]) {
+    it(`\`${command} --help\` lists the global flags too`, async () => {
+      const { code, out } = await run(command, "--help");
+      expect(code).toBe(0);
+      expect(out).toContain("Global Options:");
+      const global = out.slice(out.indexOf("Global Options:"));
+      for (const flag of GLOBAL_FLAGS) expect(global, flag).toContain(flag);
+    });
+  }
+
   it("a bad flag value is a usage error with exit 1", async () => {
     const { code, err } = await run("run", "--dir", ".", "--resync-interval", "soon");
     expect(code).toBe(1);

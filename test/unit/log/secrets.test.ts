@@ -83,6 +83,28 @@ describe("the logger", () => {
     expect(all).toContain("AWS call failed");
     expect(() => lines.map((l) => JSON.parse(l))).not.toThrow();
   });
+
+  it("writes no credential in the text format either", () => {
+    const lines: string[] = [];
+    const log = createLogger("trace", { write: (line: string) => void lines.push(line) }, "text");
+    const err = Object.assign(new Error(signatureMismatch(KEY_ID, TOKEN)), {
+      $metadata: { httpStatusCode: 403 },
+    });
+    log.error({ err, credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } }, "AWS call failed");
+    log.warn(
+      { kind: "QueueRedrivePolicy", name: "q", error: { code: "X", message: `bad ${SECRET}` } },
+      "failed",
+    );
+    log.trace({ request: { headers: { authorization: `Credential=${KEY_ID}/x` } }, secret: SECRET }, "trace");
+    const all = lines.join("");
+    expect(lines).toHaveLength(3);
+    for (const sentinel of [KEY_ID, SECRET, TOKEN]) expect(all).not.toContain(sentinel);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d ERROR AWS call failed .*error Error: The request signature/);
+    expect(lines[1]).toMatch(
+      /^\d\d:\d\d:\d\d WARN failed QueueRedrivePolicy\/q error X: bad \[redacted\]\n$/,
+    );
+    expect(all).toContain(REDACTED);
+  });
 });
 
 describe("remembered secrets", () => {
