@@ -265,6 +265,9 @@ export type CredentialFault = "unknown-key" | "expired" | "denied";
  * AWS's answer to a request signed with an unknown access key, with expired
  * session credentials, or by an identity without the permission: Lambda's
  * rest-json 403s and STS's query-protocol errors (`ExpiredToken` is a 400 there).
+ * Not among the recordings of aws-recorded-behaviour.md: codes and statuses as
+ * the AWS API references list them (Lambda's errors, the common errors of the
+ * query APIs), so the SDK classifies them as it would against AWS.
  */
 export function credentialErrorResponse(service: "lambda" | "sts", fault: CredentialFault): WireResponse {
   const invalid = "The security token included in the request is invalid.";

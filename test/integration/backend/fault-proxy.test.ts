@@ -14,6 +14,7 @@ import {
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
 import { GetQueueAttributesCommand, ListQueuesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { classifyAwsError } from "../../../src/aws/errors.js";
 import {
@@ -25,6 +26,8 @@ import {
   createTableStream,
   resetMoto,
   sdk,
+  TEST_CREDENTIALS,
+  TEST_REGION,
   testAwsClients,
 } from "../../support/aws.js";
 import {
@@ -108,6 +111,7 @@ describe("fault proxy: identification and counting", () => {
       http5xx: 0,
       dropConnections: 0,
       timeout: 0,
+      credentials: 0,
       slow: 0,
     });
   });
@@ -330,6 +334,40 @@ describe("fault proxy: partial failures and broken transport", () => {
     });
     await via().sqs.send(new ListQueuesCommand({}));
     expect(proxy.injected().http5xx).toBe(2);
+  });
+
+  it("credentials refuses requests as Lambda (403 rest-json) and STS (query XML) do, used up after count", async () => {
+    await createFunction("cred-fn");
+    const sts = new STSClient({
+      region: TEST_REGION,
+      endpoint: proxy.endpoint,
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    const cases = [
+      ["lambda", "unknown-key", "UnrecognizedClientException", 403],
+      ["lambda", "expired", "ExpiredTokenException", 403],
+      ["lambda", "denied", "AccessDeniedException", 403],
+      ["sts", "unknown-key", "InvalidClientTokenId", 403],
+      ["sts", "expired", "ExpiredToken", 400],
+      ["sts", "denied", "AccessDenied", 403],
+    ] as const;
+    for (const [service, fault, name, status] of cases) {
+      proxy.set({ credentials: { service, fault, count: 1 } });
+      const call =
+        service === "lambda"
+          ? via().lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "cred-fn" }))
+          : sts.send(new GetCallerIdentityCommand({}));
+      await expect(call, `${service} ${fault}`).rejects.toMatchObject({
+        name,
+        $metadata: { httpStatusCode: status },
+      });
+    }
+    // Used up: the next calls reach moto.
+    await via().lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "cred-fn" }));
+    await sts.send(new GetCallerIdentityCommand({}));
+    sts.destroy();
+    expect(proxy.injected().credentials).toBe(6);
   });
 
   it("dropConnections destroys the socket; the SDK sees a network error", async () => {
