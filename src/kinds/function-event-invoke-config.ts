@@ -365,6 +365,15 @@ async function readAgain(
   return state;
 }
 
+/** Lambda refuses a Put that names a destination function that does not exist (recorded `put_destination_lambda_doesntexist`). */
+function isMissingDestination(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return (
+    e.name === "InvalidParameterValueException" &&
+    /^The destination ARN .* is invalid\.$/.test(e.message ?? "")
+  );
+}
+
 function diffState(spec: FunctionEventInvokeConfigSpec, actual: InvokeConfigState): FieldChange[] {
   return diffManagedFields(spec, viewOf(actual), MANAGED, DEFAULTS);
 }
@@ -456,7 +465,16 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
         await client.send(new UpdateFunctionEventInvokeConfigCommand(write.update));
       else if (write) await client.send(new DeleteFunctionEventInvokeConfigCommand(write.delete));
     } catch (err) {
-      if (!isNotFound(err)) throw classifyAwsError(err, `event invoke config of ${name}:${qualifier}`);
+      const where = `event invoke config of ${name}:${qualifier}`;
+      if (isMissingDestination(err)) {
+        throw new ResourceError(
+          "DestinationNotFound",
+          `${where}: ${(err as Error).message} A Lambda destination must exist before a config names it; a Put also re-sends the destination this manifest does not manage`,
+          "terminal",
+          { cause: err },
+        );
+      }
+      if (!isNotFound(err)) throw classifyAwsError(err, where);
       if (write && "delete" in write) return; // deleted meanwhile: already what the manifest asks for
       if (write && "update" in write) {
         // The config went away since the read; the next read plans a Put that creates it.

@@ -240,6 +240,28 @@ describe("EventSourceMapping against moto", () => {
       expect(eventSourceMapping.diff(r.spec, again.get(r.identity) as EventSourceMappingActual)).toEqual([]);
   });
 
+  it("refuses an SQS batch size over 10 against the mapping's stored window of 0 before any Update (AWS would too)", async () => {
+    await createFunction("fn");
+    const queue = await createQueue("q");
+    const uuid = await createMapping("fn", queue.arn, {});
+    const resource = desired("m", { functionName: "fn", eventSourceArn: queue.arn, batchSize: 11 });
+    requests.length = 0;
+    expect((await readAll([resource])).get(resource.identity)).toMatchObject({
+      code: "InvalidForSource",
+      retry: "terminal",
+      message: expect.stringContaining("maximumBatchingWindowInSeconds 0"),
+    });
+    expect(requests.map((r) => r.operation)).toEqual(["ListEventSourceMappings"]);
+    // What the emulator, as recorded against AWS, answers the Update retryctl did not send.
+    await expect(
+      sdk().lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 11 })),
+    ).rejects.toMatchObject({
+      name: "InvalidParameterValueException",
+      message:
+        "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
+    });
+  });
+
   it("sends only the changed fields, so fields the manifest omits keep their values", async () => {
     await createFunction("fn");
     const stream = await createStream("s");

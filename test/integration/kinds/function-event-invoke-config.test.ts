@@ -284,4 +284,15 @@ describe("FunctionEventInvokeConfig against the Lambda API", () => {
     expect(stored.MaximumRetryAttempts).toBe(0);
     expect(stored.DestinationConfig?.OnSuccess?.Destination).toBe(successes);
   });
+
+  it("a Lambda destination that does not exist is a terminal DestinationNotFound, with AWS's words", async () => {
+    const ghost = "arn:aws:lambda:us-east-1:123456789012:function:ghost";
+    const r = resource({ functionName: "orders", onFailure: ghost });
+    await expect(reconcile(r)).rejects.toMatchObject({
+      code: "DestinationNotFound",
+      retry: "terminal",
+      message: expect.stringContaining(`The destination ARN ${ghost} is invalid.`),
+    });
+    await expect(getConfig()).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+  });
 });

@@ -121,10 +121,11 @@ describe("apply --policy", () => {
     }
     untouched();
     expect(addressed()).toEqual(["function:orders-processor"]);
-    // The account check asked STS once for the whole run.
+    // The account check asked STS once for the whole run; the config was read, and read again
+    // just before the replacing Put.
     expect(proxy.counts()).toEqual({
       "sts.GetCallerIdentity": 1,
-      "lambda.ListFunctionEventInvokeConfigs": 1,
+      "lambda.ListFunctionEventInvokeConfigs": 2,
       "lambda.PutFunctionEventInvokeConfig": 1,
     });
     const { lambda } = sdk();
