@@ -326,6 +326,7 @@ export class Controller {
       const isNew = added.has(key);
       // A fixed manifest starts afresh instead of waiting out the broken one's long backoff.
       this.#queue.resetBackoff(key);
+      this.#claims.expect(key, m.kind, m.spec, m.region);
       this.#status.track(m, revision, isNew ? "New" : "Changed");
       this.#manifestRevision.set(key, revision);
       queued.add(key);

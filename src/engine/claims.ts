@@ -1,3 +1,5 @@
+import type { AnyKind } from "../kinds/kind.js";
+
 /**
  * Which AWS object each manifest's last read resolved to (`Kind.resolvedIdentity`),
  * so two manifests that name one object differently (a mapping by `uuid` and by
@@ -7,6 +9,36 @@
  */
 export class ObjectClaims {
   readonly #byKey = new Map<string, { object: string; label: string }>();
+  /** Manifests not read since they appeared or changed, by peer scope (see `Kind.peerScope`). */
+  readonly #unread = new Map<string, string>();
+
+  /**
+   * The manifest `key` is new or changed and not read yet: until it is, a manifest
+   * of the same peer scope must not write, or two manifests of one object could both
+   * write before their reads met (the controller reads them in separate batches).
+   */
+  expect(key: string, kind: AnyKind, spec: Record<string, unknown>, region: string): void {
+    const scope = kind.peerScope?.(spec, region);
+    if (scope === undefined) this.#unread.delete(key);
+    else this.#unread.set(key, `${kind.kind}/${scope}`);
+  }
+
+  /** The manifest was read (whatever it found): it no longer holds its peers back. */
+  read(key: string): void {
+    this.#unread.delete(key);
+  }
+
+  /** How many other manifests of `key`'s peer scope are still unread. */
+  unreadPeers(key: string, kind: AnyKind, spec: Record<string, unknown>, region: string): number {
+    const own = kind.peerScope?.(spec, region);
+    if (own === undefined) return 0;
+    const mine = `${kind.kind}/${own}`;
+    let count = 0;
+    for (const [other, scope] of this.#unread) {
+      if (other !== key && scope === mine) count++;
+    }
+    return count;
+  }
 
   /** Records what the manifest `key` resolved to; `label` names it in the other manifests' errors. */
   record(key: string, object: string, label: string): void {
@@ -16,6 +48,7 @@ export class ObjectClaims {
   /** The manifest no longer claims anything (gone, refused, or its object not found). */
   release(key: string): void {
     this.#byKey.delete(key);
+    this.#unread.delete(key);
   }
 
   /** The other manifests that claim the object `key` claims, by label. */

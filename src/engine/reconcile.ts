@@ -102,7 +102,7 @@ export async function reconcile(
       const started = performance.now();
       const actuals = await readBatch(kind, ctx, group);
       for (const m of group) progress?.step(target(m), "queued");
-      claimObjects(kind, group, actuals, claims);
+      claimObjects(kind, group, actuals, claims, options);
       await Promise.all(
         group.map((m) =>
           queue.add(async () => {
@@ -141,6 +141,7 @@ function claimObjects(
   group: Manifest[],
   actuals: Map<string, unknown>,
   claims: ObjectClaims,
+  options: EngineOptions,
 ): void {
   if (!kind.resolvedIdentity) return;
   for (const m of group) {
@@ -151,13 +152,17 @@ function claimObjects(
       if (actual.retry === "terminal") claims.release(m.key);
       continue;
     }
+    claims.read(m.key);
     const object = kind.resolvedIdentity(actual, toDesired(m));
     if (object === undefined) claims.release(m.key);
     else claims.record(m.key, `${kind.kind}/${object}`, `${m.name} (${m.source.file}:${m.source.line})`);
   }
   for (const m of group) {
     const rivals = claims.rivals(m.key);
-    if (rivals.length === 0) continue;
+    if (rivals.length === 0) {
+      holdForPeers(m, actuals, claims, options);
+      continue;
+    }
     const none = rivals.length > 1 ? "none of them is applied" : "neither is applied";
     actuals.set(
       m.key,
@@ -168,6 +173,30 @@ function claimObjects(
       ),
     );
   }
+}
+
+/**
+ * A manifest that would write waits while a manifest that may name the same
+ * object (`Kind.peerScope`) is still unread: otherwise the first of two reads
+ * in separate batches would write before the second could find the conflict.
+ */
+function holdForPeers(
+  m: Manifest,
+  actuals: Map<string, unknown>,
+  claims: ObjectClaims,
+  options: EngineOptions,
+): void {
+  if (options.dryRun || (m.mode ?? options.mode) === "observe") return;
+  const unread = claims.unreadPeers(m.key, m.kind, m.spec, m.region);
+  if (unread === 0) return;
+  actuals.set(
+    m.key,
+    new ResourceError(
+      "AwaitingPeers",
+      `waiting until ${unread} other ${m.kind.kind} manifest(s) for the same object are read, so two manifests of one AWS object are found before either writes`,
+      "waiting",
+    ),
+  );
 }
 
 async function readOne(m: Manifest, ctx: KindContext): Promise<unknown> {

@@ -1,5 +1,5 @@
 import { UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
-import { parseFunctionRef } from "../aws/arn.js";
+import { functionName, parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
 import { identityPlace, type NamedAccount, specAccount } from "./account.js";
 import {
@@ -97,6 +97,11 @@ export const eventSourceMapping: Kind<EventSourceMappingSpec, EventSourceMapping
   resolvedIdentity(actual, resource) {
     // By uuid or by function and source, one mapping is one UUID.
     return `${resource.region}/${actual.uuid}`;
+  },
+
+  peerScope(spec, region) {
+    // By uuid or by source, a manifest names its function too (a mapping of another function is MappingMismatch).
+    return `${region}/${functionName(spec.functionName)}`;
   },
 
   actualScope(actual) {

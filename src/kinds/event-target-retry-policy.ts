@@ -179,6 +179,10 @@ export const eventTargetRetryPolicy: Kind<EventTargetRetryPolicySpec, EventTarge
 
   resolvedIdentity(_actual, { region, spec }) {
     // A resource is read only once its account is the caller's (the guard): a bus ARN then names a bus by name.
+    return eventTargetRetryPolicy.peerScope?.(spec, region);
+  },
+
+  peerScope(spec, region) {
     return `${region}/${busName(spec.eventBusName)}/${spec.rule}/${spec.targetId}`;
   },
 

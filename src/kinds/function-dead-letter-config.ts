@@ -126,7 +126,11 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
 
   resolvedIdentity(_actual, resource) {
     // A resource is read only once its account is the caller's (the guard), so name and region say which function.
-    return `${resource.region}/${bareName(resource.spec)}`;
+    return functionDeadLetterConfig.peerScope?.(resource.spec, resource.region);
+  },
+
+  peerScope(spec, region) {
+    return `${region}/${bareName(spec)}`;
   },
 
   provides(spec, region) {

@@ -390,7 +390,11 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
 
   resolvedIdentity(_actual, resource) {
     // A resource is read only once its account is the caller's (the guard), so name and region say which function.
-    return `${resource.region}/${bareName(resource.spec)}/${qualifierOf(resource.spec)}`;
+    return functionEventInvokeConfig.peerScope?.(resource.spec, resource.region);
+  },
+
+  peerScope(spec, region) {
+    return `${region}/${bareName(spec)}/${qualifierOf(spec)}`;
   },
 
   provides(spec, region) {

@@ -87,6 +87,12 @@ export interface Kind<S extends { region?: string | undefined; account?: string 
    */
   resolvedIdentity?(actual: A, resource: DesiredResource<S>): string | undefined;
   /**
+   * What manifests that may resolve to one object share before they are read (a
+   * function's region and bare name, however it is spelt). The controller reads manifests in separate batches, so a manifest writes only
+   * once every manifest of its peer scope has been read and could be found to conflict.
+   */
+  peerScope?(spec: S, region: string): string;
+  /**
    * What the object read targets, for the allow-list: what the manifest could
    * not name before the read (a uuid-only mapping's source and function).
    * Checked after the read and before any write.

@@ -276,6 +276,11 @@ export const queueRedrivePolicy: Kind<QueueRedrivePolicySpec, QueueRedrivePolicy
     return actual.queueArn;
   },
 
+  peerScope(spec, region) {
+    // A queue's name, URL and ARN all name it by name (another account's is refused before the read).
+    return `${region}/${queueName(spec.queue)}`;
+  },
+
   scope(spec) {
     return scopeOf({ queues: [spec.queue, spec.deadLetterQueue] });
   },

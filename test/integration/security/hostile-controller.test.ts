@@ -62,6 +62,13 @@ describe("the controller on a hostile folder", () => {
   it("reconciles every good manifest and lists every bad file in manifestErrors", async () => {
     const c = controller;
     await expect.poll(async () => (await get(`${c.url}/readyz`)).status, { timeout: 30_000 }).toBe(200);
+    // The two spellings of one function are read in separate batches: the one read first waits for the other
+    // (AwaitingPeers), then both are found to conflict.
+    await expect
+      .poll(async () =>
+        (await status(c.url)).resources.filter((r) => CONFLICTED.includes(r.name)).map((r) => r.reason),
+      )
+      .toEqual(["Conflict", "Conflict"]);
     const doc = await status(c.url);
     expect(doc.resources.map((r) => r.name).sort()).toEqual([...GOOD_NAMES, ...CONFLICTED].sort());
     for (const r of doc.resources) {

@@ -28,13 +28,13 @@ function fakeKind(objects: Record<string, string | ResourceError>) {
   return { kind, apply };
 }
 
-function manifest(kind: AnyKind, name: string, ref: string): Manifest {
+function manifest(kind: AnyKind, name: string, ref: string, fn = "orders"): Manifest {
   return {
     kind,
     name,
     region: "us-east-1",
     key: `Widget/us-east-1/${ref}`,
-    spec: { ref },
+    spec: { ref, fn },
     labels: {},
     annotations: {},
     suspended: false,
@@ -111,5 +111,41 @@ describe("manifests that resolve to one AWS object", () => {
     objects["by-uuid"] = new ResourceError("MappingNotFound", "gone", "terminal");
     await reconcile([a], options(claims));
     expect((await reconcile([b], options(claims))).map(outcome)).toEqual([["update", undefined]]);
+  });
+
+  it("hold a write while a manifest that may name the same object is unread (separate batches)", async () => {
+    const { kind: plain, apply } = fakeKind({
+      "by-uuid": "mapping-1",
+      "by-source": "mapping-1",
+      other: "mapping-2",
+    });
+    // Both name function "orders" (a peer scope), so either may turn out to be the other's object.
+    const kind = { ...plain, peerScope: (spec: { fn: string }, region: string) => `${region}/${spec.fn}` };
+    const claims = new ObjectClaims();
+    const a = manifest(kind, "a", "by-uuid");
+    const b = manifest(kind, "b", "by-source");
+    const c = manifest(kind, "c", "other", "payments");
+    for (const m of [a, b, c]) claims.expect(m.key, kind, m.spec, m.region);
+    const [first] = await reconcile([a], options(claims));
+    expect(outcome(first!)).toEqual(["error", "AwaitingPeers"]);
+    expect(first?.error).toMatchObject({ retry: "waiting" });
+    // Another function's manifest has no unread peer and writes at once.
+    expect((await reconcile([c], options(claims))).map(outcome)).toEqual([["update", undefined]]);
+    expect(apply).toHaveBeenCalledTimes(1);
+    expect((await reconcile([b], options(claims))).map(outcome)).toEqual([["error", "Conflict"]]);
+    expect((await reconcile([a], options(claims))).map(outcome)).toEqual([["error", "Conflict"]]);
+    expect(apply).toHaveBeenCalledTimes(1);
+  });
+
+  it("do not hold a plan or observe mode, which write nothing", async () => {
+    const { kind: plain } = fakeKind({ "by-uuid": "mapping-1", "by-source": "mapping-1" });
+    const kind = { ...plain, peerScope: (spec: { fn: string }) => spec.fn };
+    const claims = new ObjectClaims();
+    const a = manifest(kind, "a", "by-uuid");
+    const b = manifest(kind, "b", "by-source");
+    for (const m of [a, b]) claims.expect(m.key, kind, m.spec, m.region);
+    expect((await reconcile([a], { ...options(claims), dryRun: true })).map(outcome)).toEqual([
+      ["update", undefined],
+    ]);
   });
 });
