@@ -48,7 +48,11 @@ if on_path="$(command -v "$tool" 2>/dev/null)"; then
     echo "$on_path"
     exit 0
   fi
-  log "$on_path is version ${have:-unknown}, older than $min_path: using a pinned $tool $version instead"
+  if [[ -z "$have" ]]; then
+    log "$on_path does not say its version (a development build?): using a pinned $tool $version instead"
+  else
+    log "$on_path is version $have, older than $min_path: using a pinned $tool $version instead"
+  fi
 fi
 
 cache="${RETRYCTL_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/retryctl/tools}"

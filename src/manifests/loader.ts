@@ -141,7 +141,7 @@ export async function loadManifestsWith(
 /** A folder argument that cannot be read, said of the folder (the line is 0: no file to point into). */
 function rootProblem(file: string, problem: string): string {
   if (problem === NOT_FOUND) return `folder ${file} does not exist`;
-  return `cannot read folder ${file}: ${problem}`;
+  return `cannot read folder ${file}: ${problem.replace(/^cannot read directory: /, "")}`;
 }
 
 function loadFile(

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   GetFunctionEventInvokeConfigCommand,
   PutFunctionEventInvokeConfigCommand,
@@ -89,7 +90,8 @@ describe("one resource's failure is its own", () => {
       PlanJson & { manifestErrors: { file: string; line: number; path: string; message: string }[] }
     >();
     expect(doc.manifestErrors).toHaveLength(1);
-    expect(doc.manifestErrors[0]).toMatchObject({ file: "bad.yaml", line: 7 });
+    // Outside the current directory: named by its absolute path, so it can be opened from here.
+    expect(doc.manifestErrors[0]).toMatchObject({ file: join(dir, "bad.yaml"), line: 7 });
     expect(doc.manifestErrors[0]?.message).toContain("maximumRetryAttempts");
     expect(doc.resources.map((r) => [r.name, r.action])).toEqual([["valid-fn", "create"]]);
   });

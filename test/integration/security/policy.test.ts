@@ -141,7 +141,10 @@ describe("apply --policy", () => {
   it("says why in the text plan, and diff exits 1 on a refusal", async () => {
     const run = await cli("diff", dir, "--policy", policyFile, "--endpoint-url", proxy.endpoint);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`! FunctionEventInvokeConfig/payments (us-east-1, denied.yaml:1) failed`);
+    // The folder is outside the current directory: files are named by their absolute path.
+    expect(run.stdout).toContain(
+      `! FunctionEventInvokeConfig/payments (us-east-1, ${join(dir, "denied.yaml")}:1) failed`,
+    );
     expect(run.stdout).toContain(`    error DeniedByPolicy: ${DENIALS.payments}`);
     untouched();
   });
@@ -211,9 +214,9 @@ describe("apply --policy", () => {
     const run = await cli("validate", dir, "--policy", policyFile, "--output", "json");
     expect(run.code).toBe(1);
     expect(run.json<{ errors: unknown[] }>().errors).toEqual([
-      { file: "denied.yaml", line: 1, path: "", message: DENIALS.payments },
-      { file: "denied.yaml", line: 14, path: "", message: DENIALS["orders-reporter"] },
-      { file: "denied.yaml", line: 27, path: "", message: DENIALS["orders-in"] },
+      { file: join(dir, "denied.yaml"), line: 1, path: "", message: DENIALS.payments },
+      { file: join(dir, "denied.yaml"), line: 14, path: "", message: DENIALS["orders-reporter"] },
+      { file: join(dir, "denied.yaml"), line: 27, path: "", message: DENIALS["orders-in"] },
     ]);
     expect(proxy.requests()).toHaveLength(0);
   });

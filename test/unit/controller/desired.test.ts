@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planRevision, relativeToRoot } from "../../../src/controller/desired.js";
 import type { Manifest } from "../../../src/manifests/manifest.js";
@@ -73,5 +74,11 @@ describe("relativeToRoot", () => {
     expect(out.manifests[0]?.source.file).toBe("team/x.yaml");
     expect(out.errors[0]?.file).toBe("y.yaml");
     expect(relativeToRoot(loaded([a]), "/root").manifests[0]?.source.file).toBe("a.yaml");
+  });
+
+  it("does the same for paths relative to the current directory (the loader's names for a tree below it)", () => {
+    const root = join(process.cwd(), "git/.worktrees/abc");
+    const below = manifest("x", { source: { file: "git/.worktrees/abc/team/x.yaml", line: 2 } });
+    expect(relativeToRoot(loaded([below]), root).manifests[0]?.source.file).toBe("team/x.yaml");
   });
 });
