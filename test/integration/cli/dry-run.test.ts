@@ -46,10 +46,10 @@ describe("apply --dry-run", () => {
     const run = await cli("apply", dir, "--dry-run", "--endpoint-url", motoEndpoint());
     expect(run.code, run.stdout + run.stderr).toBe(2);
     expect(run.stdout).toMatch(
-      /^~ FunctionEventInvokeConfig\/drifted \(us-east-1, m\.yaml:1\) would update$/m,
+      /^~ FunctionEventInvokeConfig\/drifted \(us-east-1, \/\S*\/m\.yaml:1\) would update$/m,
     );
     expect(run.stdout).toMatch(
-      /^\+ FunctionEventInvokeConfig\/bare \(us-east-1, m\.yaml:\d+\) would create$/m,
+      /^\+ FunctionEventInvokeConfig\/bare \(us-east-1, \/\S*\/m\.yaml:\d+\) would create$/m,
     );
     expect(run.stdout).toContain(
       "Dry run, nothing changed: 1 would create, 1 would update, 0 in sync, 0 errors.",
