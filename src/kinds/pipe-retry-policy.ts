@@ -38,11 +38,9 @@ const MANAGED = [
 // -1 is "infinite", the Pipes default for both (Pipes API reference, PipeSourceKinesisStreamParameters).
 const DEFAULTS = { maximumRetryAttempts: -1, maximumRecordAgeInSeconds: -1 };
 
-const recordAgeSchema = z
-  .int()
-  .refine((v) => v === -1 || (v >= 60 && v <= 604800), {
-    message: "must be -1 (infinite) or 60-604800 seconds",
-  });
+const recordAgeSchema = z.int().refine((v) => v === -1 || (v >= 60 && v <= 604800), {
+  message: "must be -1 (infinite) or 60-604800 seconds",
+});
 
 export const pipeRetryPolicySpecSchema = z
   .strictObject({

@@ -151,14 +151,12 @@ async function listSubscriptions(
   const all: Subscription[] = [];
   let nextToken: string | undefined;
   do {
-    const out = await ctx.aws
-      .sns(region)
-      .send(
-        new ListSubscriptionsByTopicCommand({
-          TopicArn: topicArn,
-          ...(nextToken && { NextToken: nextToken }),
-        }),
-      );
+    const out = await ctx.aws.sns(region).send(
+      new ListSubscriptionsByTopicCommand({
+        TopicArn: topicArn,
+        ...(nextToken && { NextToken: nextToken }),
+      }),
+    );
     all.push(...(out.Subscriptions ?? []));
     nextToken = out.NextToken;
   } while (nextToken);

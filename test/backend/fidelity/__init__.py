@@ -8,12 +8,15 @@ vanilla moto and shows the AWS behaviour missing there.
 
 from collections.abc import Callable
 
-from . import dead_letter_config, esm, event_invoke_config
+from . import dead_letter_config, esm, event_invoke_config, pipes, scheduler, sns
 
 PATCHES: dict[str, Callable[[], None]] = {
     "event_invoke_config": event_invoke_config.apply,
     "dead_letter_config": dead_letter_config.apply,
     "esm": esm.apply,
+    "sns": sns.apply,
+    "scheduler": scheduler.apply,
+    "pipes": pipes.apply,
 }
 
 
