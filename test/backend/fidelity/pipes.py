@@ -8,7 +8,8 @@ not part of ``UpdatePipeSource*StreamParameters``), rejects
 outside -1 or 60..604800 with ValidationException, moves the pipe through
 ``UPDATING`` and answers another UpdatePipe during it with ConflictException
 (409). The UPDATING → RUNNING step follows moto's state manager (model
-``pipes::pipe``), so a test can hold the pipe in motion.
+``pipes::pipe``, by default one call per step), so a test can hold the pipe in
+motion.
 """
 
 from typing import Any
@@ -44,6 +45,9 @@ def _check_ranges(params: dict[str, Any]) -> None:
 
 def _update_pipe(self: EventBridgePipesBackend, name: str, *args: Any, **kwargs: Any) -> Any:
     pipe = self.pipes.get(name)
+    if pipe is not None:
+        # As DescribePipe does: one tick of moto's state manager per call (default: manual, 1 tick).
+        pipe.advance()
     if pipe is not None and pipe.current_state in _IN_MOTION:
         raise ConflictException(
             f"Pipe {name} is in state {pipe.current_state}; wait until the change finished",
