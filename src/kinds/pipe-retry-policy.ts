@@ -64,20 +64,21 @@ export const pipeRetryPolicySpecSchema = z
     if (spec.sourceArn !== undefined && streamSourceOf(spec.sourceArn) === undefined) {
       for (const field of MANAGED) {
         if (spec[field] === undefined) continue;
-        ctx.addIssue({ code: "custom", path: [field], message: notForSource(spec.sourceArn, field) });
+        ctx.addIssue({ code: "custom", path: [field], message: notForSource(spec.sourceArn) });
       }
     }
   });
 
 export type PipeRetryPolicySpec = z.infer<typeof pipeRetryPolicySpecSchema>;
 
-function notForSource(source: string, field: string): string {
+/** Why a stream-only field cannot be set on this pipe; `field` leads the sentence where no path names it. */
+function notForSource(source: string, field?: string): string {
   const service = parseArn(source)?.service ?? "this";
   const hint =
     service === "sqs"
       ? "; an SQS source retries by the queue's redrive policy (kind QueueRedrivePolicy: deadLetterQueue, maxReceiveCount)"
       : "";
-  return `${field} applies only to pipes with a Kinesis or DynamoDB stream source, but the pipe's source is ${service} (${source})${hint}`;
+  return `${field ? `${field} ` : ""}applies only to pipes with a Kinesis or DynamoDB stream source, but the pipe's source is ${service} (${source})${hint}`;
 }
 
 type StreamParameters = PipeSourceKinesisStreamParameters | PipeSourceDynamoDBStreamParameters;
