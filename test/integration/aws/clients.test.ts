@@ -1,4 +1,7 @@
 import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { ListPipesCommand } from "@aws-sdk/client-pipes";
+import { ListSchedulesCommand } from "@aws-sdk/client-scheduler";
+import { ListTopicsCommand } from "@aws-sdk/client-sns";
 import { expect, it } from "vitest";
 import { type RateBucket, RateLimiter } from "../../../src/aws/rate-limiter.js";
 import { TEST_RATE_LIMITS, TEST_REGION, testAwsClients } from "../../support/aws.js";
@@ -48,4 +51,34 @@ it("signs a request only after the rate limiter let it go, so a long wait cannot
   // The date has one-second resolution: signed after the grant means not before the grant's second.
   const grantSecond = Math.floor((limiter.granted[0] as number) / 1000) * 1000;
   expect(signedAt[0]).toBeGreaterThanOrEqual(grantSecond);
+});
+
+/** Records the bucket of every grant. */
+class RecordingLimiter extends RateLimiter {
+  readonly buckets: RateBucket[] = [];
+  constructor() {
+    super(TEST_RATE_LIMITS);
+  }
+  override async acquire(bucket: RateBucket, region: string): Promise<void> {
+    this.buckets.push(bucket);
+    await super.acquire(bucket, region);
+  }
+}
+
+it("SNS, Scheduler and Pipes calls each draw from their own rate bucket and are counted", async () => {
+  const limiter = new RecordingLimiter();
+  const { aws, requests } = testAwsClients({ limiter });
+  try {
+    await aws.sns(TEST_REGION).send(new ListTopicsCommand({}));
+    await aws.scheduler(TEST_REGION).send(new ListSchedulesCommand({}));
+    await aws.pipes(TEST_REGION).send(new ListPipesCommand({}));
+  } finally {
+    aws.destroy();
+  }
+  expect(limiter.buckets).toEqual(["sns", "scheduler", "pipes"]);
+  expect(requests.map((r) => `${r.service}:${r.operation}:${r.outcome}`)).toEqual([
+    "sns:ListTopics:success",
+    "scheduler:ListSchedules:success",
+    "pipes:ListPipes:success",
+  ]);
 });
