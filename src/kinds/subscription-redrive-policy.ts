@@ -73,7 +73,7 @@ export const subscriptionRedrivePolicySpecSchema = z
         message: `is in account ${dlq.account}, but the topic is in account ${where.account}; an SNS dead-letter queue must be in the subscription's account`,
       });
     }
-    if (isFifo(where.resource.split(":")[0] ?? "") !== isFifo(dlq.resource)) {
+    if (isFifo(where.resource) !== isFifo(dlq.resource)) {
       ctx.addIssue({
         code: "custom",
         path: ["deadLetterQueue"],
@@ -105,7 +105,7 @@ function topicOf(spec: SubscriptionRedrivePolicySpec): string | undefined {
 type Resource = DesiredResource<SubscriptionRedrivePolicySpec>;
 
 function parseRedrive(value: string | undefined): string | null {
-  // SNS answers without the attribute, or (after a removal, on some paths) with "".
+  // No policy: SNS leaves the attribute out; an empty string (what a removal sends) means none too.
   if (value === undefined || value.trim() === "") return null;
   const policy = JSON.parse(value) as { deadLetterTargetArn?: unknown };
   return typeof policy.deadLetterTargetArn === "string" ? policy.deadLetterTargetArn : null;
