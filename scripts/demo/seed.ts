@@ -3,11 +3,15 @@ import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import {
   createFunction,
   createMapping,
+  createPipe,
   createQueue,
   createRule,
+  createSchedule,
   createStream,
+  createTopic,
   putTarget,
   sdk,
+  subscribe,
 } from "../../test/support/aws.js";
 
 /**
@@ -71,6 +75,25 @@ export async function seedDemo(endpoint: string): Promise<void> {
     "order-placed",
     { Id: "notify", Arn: notifier, Input: JSON.stringify({ source: "order-placed" }) },
     undefined,
+    endpoint,
+  );
+
+  // Drift: no DLQ on the subscription, the schedule at Scheduler's defaults, the pipe at -1/-1.
+  await Promise.all(["orders-sns-dlq", "orders-schedule-dlq", "orders-pipe-dlq"].map((name) => queue(name)));
+  await subscribe(await createTopic("orders", endpoint), notifier, endpoint);
+  await createSchedule(
+    "orders-nightly",
+    {
+      ScheduleExpression: "cron(0 2 * * ? *)",
+      Target: { Arn: notifier, RoleArn: "arn:aws:iam::123456789012:role/orders-scheduler" },
+    },
+    endpoint,
+  );
+  await createPipe(
+    "orders-audit",
+    stream,
+    notifier,
+    { KinesisStreamParameters: { StartingPosition: "LATEST", BatchSize: 50 } },
     endpoint,
   );
 }

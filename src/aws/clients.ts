@@ -1,12 +1,15 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { PipesClient } from "@aws-sdk/client-pipes";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { rememberSecret } from "../log/secrets.js";
 import { bucketFor, type RateLimiter } from "./rate-limiter.js";
 
-export type AwsService = "lambda" | "sqs" | "events" | "sts";
+export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes";
 export type RequestOutcome = "success" | "throttled" | "error";
 
 export interface RequestEvent {
@@ -39,9 +42,17 @@ const THROTTLE_NAMES = new Set([
   "Throttling",
   "RequestThrottled",
   "RequestThrottledException",
+  "ThrottledException",
 ]);
 
-type Client = LambdaClient | SQSClient | EventBridgeClient | STSClient;
+type Client =
+  | LambdaClient
+  | SQSClient
+  | EventBridgeClient
+  | STSClient
+  | SNSClient
+  | SchedulerClient
+  | PipesClient;
 
 /**
  * Quota errors the SDK classes as throttling and retries: EventBridge's
@@ -84,6 +95,18 @@ export class AwsClients {
 
   sts(region: string): STSClient {
     return this.#get("sts", region, (c) => new STSClient(c));
+  }
+
+  sns(region: string): SNSClient {
+    return this.#get("sns", region, (c) => new SNSClient(c));
+  }
+
+  scheduler(region: string): SchedulerClient {
+    return this.#get("scheduler", region, (c) => new SchedulerClient(c));
+  }
+
+  pipes(region: string): PipesClient {
+    return this.#get("pipes", region, (c) => new PipesClient(c));
   }
 
   destroy(): void {

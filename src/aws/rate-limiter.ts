@@ -12,6 +12,9 @@ export interface RateLimits {
   sqs: number;
   events: number;
   sts: number;
+  sns: number;
+  scheduler: number;
+  pipes: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -20,6 +23,9 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   sqs: 50,
   events: 20,
   sts: 10,
+  sns: 20,
+  scheduler: 20,
+  pipes: 5,
 };
 
 export type RateBucket = keyof RateLimits;
@@ -27,7 +33,15 @@ export type RateBucket = keyof RateLimits;
 /** Which bucket an operation draws from: Lambda's GetFunction has a quota of its own. */
 export function bucketFor(service: string, operation: string): RateBucket {
   if (service === "lambda") return operation === "GetFunction" ? "lambdaGetFunction" : "lambda";
-  if (service === "sqs" || service === "events" || service === "sts") return service;
+  if (
+    service === "sqs" ||
+    service === "events" ||
+    service === "sts" ||
+    service === "sns" ||
+    service === "scheduler" ||
+    service === "pipes"
+  )
+    return service;
   return "sts";
 }
 

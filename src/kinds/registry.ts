@@ -3,7 +3,10 @@ import { eventTargetRetryPolicy } from "./event-target-retry-policy.js";
 import { functionDeadLetterConfig } from "./function-dead-letter-config.js";
 import { functionEventInvokeConfig } from "./function-event-invoke-config.js";
 import type { AnyKind } from "./kind.js";
+import { pipeRetryPolicy } from "./pipe-retry-policy.js";
 import { queueRedrivePolicy } from "./queue-redrive-policy.js";
+import { scheduleRetryPolicy } from "./schedule-retry-policy.js";
+import { subscriptionRedrivePolicy } from "./subscription-redrive-policy.js";
 
 /** Every manifest kind retryctl knows. Adding a kind: one module, one line here. */
 export const KINDS: readonly AnyKind[] = [
@@ -12,6 +15,9 @@ export const KINDS: readonly AnyKind[] = [
   eventSourceMapping,
   queueRedrivePolicy,
   eventTargetRetryPolicy,
+  subscriptionRedrivePolicy,
+  scheduleRetryPolicy,
+  pipeRetryPolicy,
 ];
 
 export function findKind(name: string): AnyKind | undefined {

@@ -11,7 +11,8 @@ export interface ApiCall {
   /**
    * The object the call addresses, when one can be told from the request:
    * `function:<name>[:<qualifier>]`, `esm:<uuid>`, `queue:<name>`,
-   * `rule:<bus>/<rule>[/<target ids>]` (so tests can count calls per resource).
+   * `rule:<bus>/<rule>[/<target ids>]`, `subscription:<arn>`, `scheduler:<name>`,
+   * `pipes:<name>` (so tests can count calls per resource).
    */
   resource?: string;
 }
@@ -56,26 +57,52 @@ const LAMBDA_ROUTES: [string, string, string][] = [
   ["GET", "/2016-08-19/account-settings", "GetAccountSettings"],
 ];
 
-const COMPILED = LAMBDA_ROUTES.map(([method, template, operation]) => {
-  const names: string[] = [];
-  const source = template
-    .replace(/\/$/, "")
-    .split("/")
-    .map((part) => {
-      const m = /^\{(\w+)\}$/.exec(part);
-      if (!m?.[1]) return part.replace(/[.*+?^$()|[\]\\-]/g, "\\$&");
-      names.push(m[1]);
-      return "([^/]+)";
-    })
-    .join("/");
-  return { method, re: new RegExp(`^${source}/?$`), names, operation };
-});
+// Scheduler and Pipes rest-json routes used by retryctl and the tests' seeding (the SDKs' operation lists).
+const REST_ROUTES: Record<string, [string, string, string][]> = {
+  scheduler: [
+    ["GET", "/schedules/{Name}", "GetSchedule"],
+    ["PUT", "/schedules/{Name}", "UpdateSchedule"],
+    ["POST", "/schedules/{Name}", "CreateSchedule"],
+    ["DELETE", "/schedules/{Name}", "DeleteSchedule"],
+    ["GET", "/schedules", "ListSchedules"],
+  ],
+  pipes: [
+    ["GET", "/v1/pipes/{Name}", "DescribePipe"],
+    ["PUT", "/v1/pipes/{Name}", "UpdatePipe"],
+    ["POST", "/v1/pipes/{Name}", "CreatePipe"],
+    ["DELETE", "/v1/pipes/{Name}", "DeletePipe"],
+    ["GET", "/v1/pipes", "ListPipes"],
+  ],
+};
+
+function compile(routes: [string, string, string][]) {
+  return routes.map(([method, template, operation]) => {
+    const names: string[] = [];
+    const source = template
+      .replace(/\/$/, "")
+      .split("/")
+      .map((part) => {
+        const m = /^\{(\w+)\}$/.exec(part);
+        if (!m?.[1]) return part.replace(/[.*+?^$()|[\]\\-]/g, "\\$&");
+        names.push(m[1]);
+        return "([^/]+)";
+      })
+      .join("/");
+    return { method, re: new RegExp(`^${source}/?$`), names, operation };
+  });
+}
+
+const COMPILED = compile(LAMBDA_ROUTES);
+const REST_COMPILED = new Map(
+  Object.entries(REST_ROUTES).map(([service, routes]) => [service, compile(routes)]),
+);
 
 function lambdaOperation(
   method: string,
   path: string,
+  routes = COMPILED,
 ): { operation: string; params: Record<string, string> } {
-  for (const route of COMPILED) {
+  for (const route of routes) {
     if (route.method !== method) continue;
     const m = route.re.exec(path);
     if (!m) continue;
@@ -105,6 +132,12 @@ export function identify(method: string, url: string, headers: IncomingHttpHeade
     if (resource) call.resource = resource;
     return call;
   }
+  const rest = REST_COMPILED.get(service);
+  if (rest) {
+    const call: ApiCall = { service, region, ...lambdaOperation(method, path, rest) };
+    if (call.params.Name) call.resource = `${service}:${call.params.Name}`;
+    return call;
+  }
   const target = headers["x-amz-target"];
   if (typeof target === "string" && target.includes(".")) {
     const call: ApiCall = {
@@ -117,8 +150,12 @@ export function identify(method: string, url: string, headers: IncomingHttpHeade
     if (resource) call.resource = resource;
     return call;
   }
-  const action = new URLSearchParams(body.toString("utf8")).get("Action");
-  return { service, region, operation: action ?? `Unknown(${method} ${path})`, params: {} };
+  const form = new URLSearchParams(body.toString("utf8"));
+  const action = form.get("Action");
+  const call: ApiCall = { service, region, operation: action ?? `Unknown(${method} ${path})`, params: {} };
+  const subscription = service === "sns" ? form.get("SubscriptionArn") : null;
+  if (subscription) call.resource = `subscription:${subscription}`;
+  return call;
 }
 
 function lambdaResource(params: Record<string, string>, qualifier: string | null): string | undefined {
@@ -210,7 +247,20 @@ export function jsonError(
   return { status, headers, body: JSON.stringify({ __type: fullType, message }) };
 }
 
-/** AWS query-protocol (IAM, STS) XML error. */
+/** rest-json (Scheduler, Pipes) error: the shape's status, `x-amzn-errortype`, `{ message }`. */
+export function restJsonError(type: string, status: number, message: string): WireResponse {
+  return {
+    status,
+    headers: {
+      "content-type": "application/json",
+      "x-amzn-errortype": type,
+      "x-amzn-requestid": requestId(),
+    },
+    body: JSON.stringify({ message }),
+  };
+}
+
+/** AWS query-protocol (IAM, STS, SNS) XML error. */
 export function queryError(code: string, status: number, message: string): WireResponse {
   const id = requestId();
   return {
@@ -220,7 +270,7 @@ export function queryError(code: string, status: number, message: string): WireR
   };
 }
 
-const QUERY_SERVICES = new Set(["iam", "sts"]);
+const QUERY_SERVICES = new Set(["iam", "sts", "sns"]);
 
 /** The throttling error each service sends (aws-reference.md §6.1, §0). */
 export function throttleResponse(service: string, retryAfterSeconds = 1): WireResponse {
@@ -234,6 +284,7 @@ export function throttleResponse(service: string, retryAfterSeconds = 1): WireRe
     return jsonError("sqs", "RequestThrottled", 403, "Request is throttled.", "RequestThrottled;Sender");
   }
   if (QUERY_SERVICES.has(service)) return queryError("Throttling", 400, "Rate exceeded");
+  if (REST_COMPILED.has(service)) return restJsonError("ThrottlingException", 429, "Rate exceeded");
   return jsonError(service, "ThrottlingException", 400, "Rate exceeded");
 }
 
@@ -250,6 +301,12 @@ export function serverErrorResponse(service: string, status: 500 | 503): WireRes
   }
   if (QUERY_SERVICES.has(service))
     return queryError(status === 500 ? "InternalFailure" : "ServiceUnavailable", status, message);
+  if (REST_COMPILED.has(service))
+    return restJsonError(
+      status === 500 ? "InternalServerException" : "ServiceUnavailableException",
+      status,
+      message,
+    );
   return jsonError(
     service,
     status === 500 ? "InternalException" : "ServiceUnavailableException",

@@ -17,6 +17,13 @@ import {
   LambdaClient,
   PublishVersionCommand,
 } from "@aws-sdk/client-lambda";
+import { CreatePipeCommand, type CreatePipeCommandInput, PipesClient } from "@aws-sdk/client-pipes";
+import {
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  SchedulerClient,
+} from "@aws-sdk/client-scheduler";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { inject } from "vitest";
@@ -85,6 +92,9 @@ export interface SdkClients {
   iam: IAMClient;
   kinesis: KinesisClient;
   dynamodb: DynamoDBClient;
+  sns: SNSClient;
+  scheduler: SchedulerClient;
+  pipes: PipesClient;
 }
 
 const sdkCache = new Map<string, SdkClients>();
@@ -108,6 +118,9 @@ export function sdk(endpoint = motoEndpoint()): SdkClients {
     iam: new IAMClient(config()),
     kinesis: new KinesisClient(config()),
     dynamodb: new DynamoDBClient(config()),
+    sns: new SNSClient(config()),
+    scheduler: new SchedulerClient(config()),
+    pipes: new PipesClient(config()),
   };
   sdkCache.set(endpoint, clients);
   return clients;
@@ -289,6 +302,70 @@ export async function putTarget(
   if (out.FailedEntryCount) throw new Error(`PutTargets failed: ${JSON.stringify(out.FailedEntries)}`);
 }
 
+/** Creates an SNS topic (a `.fifo` name makes a FIFO topic) and returns its ARN. */
+export async function createTopic(name: string, endpoint = motoEndpoint()): Promise<string> {
+  const attributes: Record<string, string> = name.endsWith(".fifo") ? { FifoTopic: "true" } : {};
+  const out = await sdk(endpoint).sns.send(new CreateTopicCommand({ Name: name, Attributes: attributes }));
+  if (!out.TopicArn) throw new Error("CreateTopic returned no TopicArn");
+  return out.TopicArn;
+}
+
+/** Subscribes an SQS queue or Lambda function ARN to a topic and returns the subscription ARN. */
+export async function subscribe(
+  topicArn: string,
+  endpointArn: string,
+  endpoint = motoEndpoint(),
+): Promise<string> {
+  const protocol = endpointArn.includes(":sqs:") ? "sqs" : "lambda";
+  const out = await sdk(endpoint).sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: protocol,
+      Endpoint: endpointArn,
+      ReturnSubscriptionArn: true,
+    }),
+  );
+  if (!out.SubscriptionArn) throw new Error("Subscribe returned no SubscriptionArn");
+  return out.SubscriptionArn;
+}
+
+/** Creates a schedule in the default group (rate(5 minutes), no flexible window) with the given target and extras. */
+export async function createSchedule(
+  name: string,
+  input: Partial<CreateScheduleCommandInput> & Pick<CreateScheduleCommandInput, "Target">,
+  endpoint = motoEndpoint(),
+): Promise<void> {
+  await sdk(endpoint).scheduler.send(
+    new CreateScheduleCommand({
+      Name: name,
+      ScheduleExpression: "rate(5 minutes)",
+      FlexibleTimeWindow: { Mode: "OFF" },
+      ...input,
+    }),
+  );
+}
+
+/** Creates a pipe from `source` to `target` with the given source parameters; returns its ARN. */
+export async function createPipe(
+  name: string,
+  source: string,
+  target: string,
+  sourceParameters: CreatePipeCommandInput["SourceParameters"],
+  endpoint = motoEndpoint(),
+): Promise<string> {
+  const out = await sdk(endpoint).pipes.send(
+    new CreatePipeCommand({
+      Name: name,
+      RoleArn: `arn:aws:iam::${TEST_ACCOUNT}:role/pipes-${name}`,
+      Source: source,
+      Target: target,
+      SourceParameters: sourceParameters,
+    }),
+  );
+  if (!out.Arn) throw new Error("CreatePipe returned no Arn");
+  return out.Arn;
+}
+
 /** Limits high enough that the client-side limiter never shapes a test (the fault proxy does that). */
 export const TEST_RATE_LIMITS = {
   lambda: 10_000,
@@ -296,6 +373,9 @@ export const TEST_RATE_LIMITS = {
   sqs: 10_000,
   events: 10_000,
   sts: 10_000,
+  sns: 10_000,
+  scheduler: 10_000,
+  pipes: 10_000,
 };
 
 export interface TestAwsClientsOptions {

@@ -1,5 +1,8 @@
 import { PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { ListPipesCommand } from "@aws-sdk/client-pipes";
+import { ListSchedulesCommand } from "@aws-sdk/client-scheduler";
+import { ListTopicsCommand } from "@aws-sdk/client-sns";
 import { expect, it } from "vitest";
 import { classifyAwsError } from "../../../src/aws/errors.js";
 import { type RateBucket, RateLimiter } from "../../../src/aws/rate-limiter.js";
@@ -80,4 +83,34 @@ it("does not retry EventBridge's LimitExceededException (a quota the SDK calls t
     retry: "terminal",
     message: expect.stringContaining("The requested resource exceeds the maximum number allowed."),
   });
+});
+
+/** Records the bucket of every grant. */
+class RecordingLimiter extends RateLimiter {
+  readonly buckets: RateBucket[] = [];
+  constructor() {
+    super(TEST_RATE_LIMITS);
+  }
+  override async acquire(bucket: RateBucket, region: string): Promise<void> {
+    this.buckets.push(bucket);
+    await super.acquire(bucket, region);
+  }
+}
+
+it("SNS, Scheduler and Pipes calls each draw from their own rate bucket and are counted", async () => {
+  const limiter = new RecordingLimiter();
+  const { aws, requests } = testAwsClients({ limiter });
+  try {
+    await aws.sns(TEST_REGION).send(new ListTopicsCommand({}));
+    await aws.scheduler(TEST_REGION).send(new ListSchedulesCommand({}));
+    await aws.pipes(TEST_REGION).send(new ListPipesCommand({}));
+  } finally {
+    aws.destroy();
+  }
+  expect(limiter.buckets).toEqual(["sns", "scheduler", "pipes"]);
+  expect(requests.map((r) => `${r.service}:${r.operation}:${r.outcome}`)).toEqual([
+    "sns:ListTopics:success",
+    "scheduler:ListSchedules:success",
+    "pipes:ListPipes:success",
+  ]);
 });

@@ -10,24 +10,31 @@ import {
   UpdateEventSourceMappingCommand,
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
+import { DescribePipeCommand, UpdatePipeCommand } from "@aws-sdk/client-pipes";
+import { GetScheduleCommand, UpdateScheduleCommand } from "@aws-sdk/client-scheduler";
+import { GetSubscriptionAttributesCommand, SetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import pMap from "p-map";
 import { stringify } from "yaml";
 import {
   createFunction,
   createMapping,
+  createPipe,
   createQueue,
   createRule,
+  createSchedule,
   createStream,
   createTableStream,
+  createTopic,
   sdk,
+  subscribe,
   TEST_ACCOUNT,
   TEST_REGION,
 } from "../../support/aws.js";
 
 /**
  * A fleet of AWS objects in moto, one manifest per managed resource across the
- * five kinds, with a second opinion on what AWS holds: the chaos test and the
+ * eight kinds, with a second opinion on what AWS holds: the chaos test and the
  * soak (bench/soak.ts) seed it, drift it by hand and read it back through the
  * plain SDK, never through retryctl's own code.
  */
@@ -37,7 +44,10 @@ export type KindName =
   | "FunctionDeadLetterConfig"
   | "EventSourceMapping"
   | "QueueRedrivePolicy"
-  | "EventTargetRetryPolicy";
+  | "EventTargetRetryPolicy"
+  | "SubscriptionRedrivePolicy"
+  | "ScheduleRetryPolicy"
+  | "PipeRetryPolicy";
 
 export interface WorldSizes {
   /** Functions, each with a FunctionEventInvokeConfig manifest on $LATEST. */
@@ -58,6 +68,12 @@ export interface WorldSizes {
    * while the default account's function of the same name stays as seeded.
    */
   otherAccount?: number;
+  /** Subscriptions of one SNS topic, each a function of the fleet. */
+  subscriptions?: number;
+  /** Scheduler schedules in the default group, each invoking a function of the fleet. */
+  schedules?: number;
+  /** Pipes from the fleet's Kinesis stream to a function. */
+  pipes?: number;
 }
 
 /** 240 resources: big enough that batching, the sweep and the limiter all matter; seeds in seconds. */
@@ -70,13 +86,19 @@ export const CHAOS_SIZES: WorldSizes = {
   rules: 10,
   targetsPerRule: 5,
   otherAccount: 1,
+  subscriptions: 10,
+  schedules: 10,
+  pipes: 5,
 };
 
 /** An account the credentials are not of: manifests naming it are refused, never applied to the default account. */
 export const OTHER_ACCOUNT = "222222222222";
 
 export function worldSize(s: WorldSizes): number {
-  return s.functions + s.dlqs + s.sqsMappings + s.streamMappings + s.queues + s.rules * s.targetsPerRule;
+  const surfaces = (s.subscriptions ?? 0) + (s.schedules ?? 0) + (s.pipes ?? 0);
+  return (
+    s.functions + s.dlqs + s.sqsMappings + s.streamMappings + s.queues + s.rules * s.targetsPerRule + surfaces
+  );
 }
 
 interface Base {
@@ -111,7 +133,32 @@ export interface TargetRes extends Base {
   arn: string;
   input: string;
 }
-export type WorldResource = AsyncRes | DlqRes | MappingRes | QueueRes | TargetRes;
+export interface SubscriptionRes extends Base {
+  kind: "SubscriptionRedrivePolicy";
+  arn: string;
+}
+export interface ScheduleRes extends Base {
+  kind: "ScheduleRetryPolicy";
+  schedule: string;
+  /** Unmanaged parts of the schedule that every write must keep. */
+  expression: string;
+  input: string;
+}
+export interface PipeRes extends Base {
+  kind: "PipeRetryPolicy";
+  pipe: string;
+  /** An unmanaged stream parameter every write must keep. */
+  batchSize: number;
+}
+export type WorldResource =
+  | AsyncRes
+  | DlqRes
+  | MappingRes
+  | QueueRes
+  | TargetRes
+  | SubscriptionRes
+  | ScheduleRes
+  | PipeRes;
 
 /** A manifest that names a function by an ARN of OTHER_ACCOUNT: refused, and `fn` in the default account untouched. */
 export interface RefusedRes extends Base {
@@ -139,7 +186,13 @@ export interface World {
     | "qDlqB"
     | "evDlqA"
     | "evDlqB"
-    | "targetQ",
+    | "targetQ"
+    | "snsDlqA"
+    | "snsDlqB"
+    | "schDlqA"
+    | "schDlqB"
+    | "pipeDlqA"
+    | "pipeDlqB",
     string
   >;
 }
@@ -166,6 +219,12 @@ export async function seedWorld(sizes: WorldSizes, endpoint: string, prefix = "c
     evDlqA: `${p}-ev-dlq-a`,
     evDlqB: `${p}-ev-dlq-b`,
     targetQ: `${p}-target-q`,
+    snsDlqA: `${p}-sns-dlq-a`,
+    snsDlqB: `${p}-sns-dlq-b`,
+    schDlqA: `${p}-sch-dlq-a`,
+    schDlqB: `${p}-sch-dlq-b`,
+    pipeDlqA: `${p}-pipe-dlq-a`,
+    pipeDlqB: `${p}-pipe-dlq-b`,
   };
   const arns = Object.fromEntries(Object.entries(names).map(([k, n]) => [k, sqsArn(n)])) as World["arns"];
   const fns = Array.from({ length: sizes.functions }, (_, i) => `${p}-fn-${i}`);
@@ -373,8 +432,106 @@ export async function seedWorld(sizes: WorldSizes, endpoint: string, prefix = "c
     jobs.push(() => events.send(new PutTargetsCommand({ Rule: rule, Targets: targets })));
   });
 
+  await seedSurfaces(sizes, endpoint, p, fns, kinesisArn, arns, resources, jobs);
   await pMap(jobs, (job) => job(), { concurrency: SEED_CONCURRENCY });
   return { prefix, resources, refused, arns };
+}
+
+const fnArn = (fn: string) => `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${fn}`;
+const SCHEDULE_ROLE = `arn:aws:iam::${TEST_ACCOUNT}:role/chaos-scheduler`;
+
+/** Subscriptions, schedules and pipes (issue 14), in the same mix of states as the rest of the fleet. */
+async function seedSurfaces(
+  sizes: WorldSizes,
+  endpoint: string,
+  p: string,
+  fns: string[],
+  stream: string,
+  arns: World["arns"],
+  resources: WorldResource[],
+  jobs: (() => Promise<unknown>)[],
+): Promise<void> {
+  const { sns } = sdk(endpoint);
+  const subscribers = fns.slice(0, sizes.subscriptions ?? 0);
+  if (subscribers.length > 0) {
+    const topic = await createTopic(`${p}-topic`, endpoint);
+    const subs = await pMap(subscribers, (fn) => subscribe(topic, fnArn(fn), endpoint), {
+      concurrency: SEED_CONCURRENCY,
+    });
+    subs.forEach((arn, i) => {
+      const fn = subscribers[i] as string;
+      const spec = { topicArn: topic, endpoint: fnArn(fn), deadLetterQueue: arns.snsDlqA };
+      resources.push({ kind: "SubscriptionRedrivePolicy", name: `${fn}-sub`, arn, spec });
+      if (i % 3 === 0) return;
+      const dlq = i % 3 === 1 ? arns.snsDlqB : arns.snsDlqA;
+      jobs.push(() =>
+        sns.send(
+          new SetSubscriptionAttributesCommand({
+            SubscriptionArn: arn,
+            AttributeName: "RedrivePolicy",
+            AttributeValue: JSON.stringify({ deadLetterTargetArn: dlq }),
+          }),
+        ),
+      );
+    });
+  }
+  for (let i = 0; i < (sizes.schedules ?? 0); i++) {
+    const schedule = `${p}-sched-${i}`;
+    const fn = fns[i % fns.length] as string;
+    const spec = {
+      scheduleName: schedule,
+      maximumRetryAttempts: i % 10,
+      maximumEventAgeInSeconds: 3600 + 60 * i,
+      deadLetterQueue: arns.schDlqA,
+    };
+    const expression = `rate(${5 + i} minutes)`;
+    const input = JSON.stringify({ schedule });
+    resources.push({ kind: "ScheduleRetryPolicy", name: schedule, schedule, expression, input, spec });
+    const inSync = i % 3 === 2;
+    jobs.push(() =>
+      createSchedule(
+        schedule,
+        {
+          ScheduleExpression: expression,
+          Target: {
+            Arn: fnArn(fn),
+            RoleArn: SCHEDULE_ROLE,
+            Input: input,
+            ...(inSync && {
+              RetryPolicy: {
+                MaximumRetryAttempts: spec.maximumRetryAttempts,
+                MaximumEventAgeInSeconds: spec.maximumEventAgeInSeconds,
+              },
+              DeadLetterConfig: { Arn: spec.deadLetterQueue },
+            }),
+          },
+        },
+        endpoint,
+      ),
+    );
+  }
+  for (let i = 0; i < (sizes.pipes ?? 0); i++) {
+    const pipe = `${p}-pipe-${i}`;
+    const fn = fns[i % fns.length] as string;
+    const spec = {
+      pipeName: pipe,
+      maximumRetryAttempts: i,
+      maximumRecordAgeInSeconds: 3600,
+      onPartialBatchItemFailure: "AUTOMATIC_BISECT",
+      deadLetterQueue: arns.pipeDlqA,
+    };
+    const batchSize = 10 + i;
+    resources.push({ kind: "PipeRetryPolicy", name: pipe, pipe, batchSize, spec });
+    jobs.push(() =>
+      createPipe(
+        pipe,
+        stream,
+        fnArn(fn),
+        { KinesisStreamParameters: { StartingPosition: "LATEST", BatchSize: batchSize } },
+        endpoint,
+      ),
+    );
+  }
 }
 
 /** One file per kind, every resource a document in it. */
@@ -459,6 +616,50 @@ export async function driftOne(world: World, random: () => number, endpoint: str
       if (!flip) target.RetryPolicy = { MaximumRetryAttempts: 150, MaximumEventAgeInSeconds: 600 };
       else target.DeadLetterConfig = { Arn: world.arns.evDlqB };
       await events.send(new PutTargetsCommand({ Rule: r.rule, Targets: [target] }));
+      break;
+    }
+    case "SubscriptionRedrivePolicy":
+      await sdk(endpoint).sns.send(
+        new SetSubscriptionAttributesCommand({
+          SubscriptionArn: r.arn,
+          AttributeName: "RedrivePolicy",
+          AttributeValue: flip ? "" : JSON.stringify({ deadLetterTargetArn: world.arns.snsDlqB }),
+        }),
+      );
+      break;
+    case "ScheduleRetryPolicy": {
+      const { scheduler } = sdk(endpoint);
+      const s = await scheduler.send(new GetScheduleCommand({ Name: r.schedule }));
+      const target = { ...s.Target, Arn: s.Target?.Arn ?? "", RoleArn: s.Target?.RoleArn ?? "" };
+      if (flip) delete target.DeadLetterConfig;
+      else target.RetryPolicy = { MaximumRetryAttempts: 150, MaximumEventAgeInSeconds: 600 };
+      await scheduler.send(
+        new UpdateScheduleCommand({
+          Name: r.schedule,
+          ScheduleExpression: s.ScheduleExpression,
+          FlexibleTimeWindow: s.FlexibleTimeWindow,
+          Target: target,
+        }),
+      );
+      break;
+    }
+    case "PipeRetryPolicy": {
+      const { pipes } = sdk(endpoint);
+      const pipe = await pipes.send(new DescribePipeCommand({ Name: r.pipe }));
+      // Pipes replaces the stream parameters as one: the hand edit keeps BatchSize, as a careful human would.
+      const params = flip ? { BatchSize: r.batchSize } : { BatchSize: r.batchSize, MaximumRetryAttempts: -1 };
+      await pipes
+        .send(
+          new UpdatePipeCommand({
+            Name: r.pipe,
+            RoleArn: pipe.RoleArn,
+            SourceParameters: { KinesisStreamParameters: params },
+          }),
+        )
+        .catch((err: { name?: string }) => {
+          // A pipe retryctl is changing right now: the hand edit loses the race, as it would in AWS.
+          if (err.name !== "ConflictException") throw err;
+        });
       break;
     }
   }
@@ -636,6 +837,55 @@ export async function compareWorld(world: World, endpoint: string): Promise<Mism
           check(r, "(Input kept)", t.Input, r.input);
           return;
         }
+        case "SubscriptionRedrivePolicy": {
+          const a = await sdk(endpoint).sns.send(
+            new GetSubscriptionAttributesCommand({ SubscriptionArn: r.arn }),
+          );
+          const policy = a.Attributes?.RedrivePolicy ? JSON.parse(a.Attributes.RedrivePolicy) : {};
+          check(r, "deadLetterQueue", policy.deadLetterTargetArn ?? null, s.deadLetterQueue);
+          return;
+        }
+        case "ScheduleRetryPolicy": {
+          const sc = await sdk(endpoint).scheduler.send(new GetScheduleCommand({ Name: r.schedule }));
+          // Scheduler's defaults when the target has no RetryPolicy.
+          check(
+            r,
+            "maximumRetryAttempts",
+            sc.Target?.RetryPolicy?.MaximumRetryAttempts ?? 185,
+            s.maximumRetryAttempts,
+          );
+          check(
+            r,
+            "maximumEventAgeInSeconds",
+            sc.Target?.RetryPolicy?.MaximumEventAgeInSeconds ?? 86400,
+            s.maximumEventAgeInSeconds,
+          );
+          check(r, "deadLetterQueue", sc.Target?.DeadLetterConfig?.Arn ?? null, s.deadLetterQueue);
+          check(r, "(ScheduleExpression kept)", sc.ScheduleExpression, r.expression);
+          check(r, "(Input kept)", sc.Target?.Input, r.input);
+          return;
+        }
+        case "PipeRetryPolicy": {
+          const pipe = await sdk(endpoint).pipes.send(new DescribePipeCommand({ Name: r.pipe }));
+          const k = pipe.SourceParameters?.KinesisStreamParameters;
+          check(r, "maximumRetryAttempts", k?.MaximumRetryAttempts ?? -1, s.maximumRetryAttempts);
+          check(
+            r,
+            "maximumRecordAgeInSeconds",
+            k?.MaximumRecordAgeInSeconds ?? -1,
+            s.maximumRecordAgeInSeconds,
+          );
+          check(
+            r,
+            "onPartialBatchItemFailure",
+            k?.OnPartialBatchItemFailure ?? null,
+            s.onPartialBatchItemFailure,
+          );
+          check(r, "deadLetterQueue", k?.DeadLetterConfig?.Arn ?? null, s.deadLetterQueue);
+          check(r, "(BatchSize kept)", k?.BatchSize, r.batchSize);
+          check(r, "(StartingPosition kept)", k?.StartingPosition, "LATEST");
+          return;
+        }
       }
     },
     { concurrency: 12 },
@@ -653,6 +903,9 @@ const WRITES: Record<KindName, readonly string[]> = {
   EventSourceMapping: ["UpdateEventSourceMapping"],
   QueueRedrivePolicy: ["SetQueueAttributes"],
   EventTargetRetryPolicy: ["PutTargets"],
+  SubscriptionRedrivePolicy: ["SetSubscriptionAttributes"],
+  ScheduleRetryPolicy: ["UpdateSchedule"],
+  PipeRetryPolicy: ["UpdatePipe"],
 };
 
 function wireResourceOf(r: WorldResource): string {
@@ -666,6 +919,12 @@ function wireResourceOf(r: WorldResource): string {
       return `queue:${r.queue}`;
     case "EventTargetRetryPolicy":
       return `rule:default/${r.rule}/${r.id}`;
+    case "SubscriptionRedrivePolicy":
+      return `subscription:${r.arn}`;
+    case "ScheduleRetryPolicy":
+      return `scheduler:${r.schedule}`;
+    case "PipeRetryPolicy":
+      return `pipes:${r.pipe}`;
   }
 }
 

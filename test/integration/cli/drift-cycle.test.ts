@@ -6,18 +6,25 @@ import {
   PutFunctionEventInvokeConfigCommand,
   UpdateEventSourceMappingCommand,
 } from "@aws-sdk/client-lambda";
+import { DescribePipeCommand } from "@aws-sdk/client-pipes";
+import { GetScheduleCommand } from "@aws-sdk/client-scheduler";
+import { GetSubscriptionAttributesCommand, SetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   createFunction,
   createMapping,
+  createPipe,
   createQueue,
   createRule,
+  createSchedule,
   createStream,
+  createTopic,
   motoEndpoint,
   putTarget,
   resetMoto,
   sdk,
+  subscribe,
 } from "../../support/aws.js";
 import { cli, manifest, manifestDir, type PlanJson } from "../../support/cli.js";
 
@@ -287,5 +294,163 @@ describe("null removes, omitted is untouched", () => {
 
     const again = await cli("diff", dir, "--endpoint-url", motoEndpoint());
     expect(again.code, again.stdout).toBe(0);
+  });
+});
+
+describe("drift → diff → apply → in sync: SNS, Scheduler and Pipes (issue 14)", () => {
+  beforeEach(() => resetMoto());
+
+  it("SubscriptionRedrivePolicy: the DLQ moved by hand is put back; null removes the RedrivePolicy", async () => {
+    const { sns } = sdk();
+    const topic = await createTopic("orders");
+    const fn = await createFunction("sns-fn");
+    const dlq = await createQueue("sns-dlq");
+    const other = await createQueue("sns-other");
+    const sub = await subscribe(topic, fn);
+    await sns.send(
+      new SetSubscriptionAttributesCommand({
+        SubscriptionArn: sub,
+        AttributeName: "RedrivePolicy",
+        AttributeValue: JSON.stringify({ deadLetterTargetArn: other.arn }),
+      }),
+    );
+    const spec = { topicArn: topic, endpoint: fn, deadLetterQueue: dlq.arn };
+    const dir = await manifestDir({ "sub.yaml": manifest("SubscriptionRedrivePolicy", "orders-fn", spec) });
+    await cycle(dir, {
+      kind: "SubscriptionRedrivePolicy",
+      name: "orders-fn",
+      changes: [{ field: "deadLetterQueue", actual: other.arn, desired: dlq.arn }],
+    });
+    const read = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: sub }));
+    expect(JSON.parse(read.Attributes?.RedrivePolicy ?? "{}")).toEqual({ deadLetterTargetArn: dlq.arn });
+
+    const removal = await manifestDir({
+      "sub.yaml": manifest("SubscriptionRedrivePolicy", "orders-fn", { ...spec, deadLetterQueue: null }),
+    });
+    await cycle(removal, {
+      kind: "SubscriptionRedrivePolicy",
+      name: "orders-fn",
+      changes: [{ field: "deadLetterQueue", actual: dlq.arn, desired: null }],
+    });
+    const after = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: sub }));
+    expect(after.Attributes).not.toHaveProperty("RedrivePolicy");
+  });
+
+  it("ScheduleRetryPolicy: retry policy and DLQ repaired; null goes back to 185 / 86400 and no DLQ", async () => {
+    const { scheduler } = sdk();
+    const fn = await createFunction("schedule-fn");
+    const dlq = await createQueue("schedule-dlq");
+    const role = "arn:aws:iam::123456789012:role/scheduler";
+    await createSchedule("nightly", {
+      Target: {
+        Arn: fn,
+        RoleArn: role,
+        RetryPolicy: { MaximumRetryAttempts: 50, MaximumEventAgeInSeconds: 600 },
+      },
+    });
+    const spec = {
+      scheduleName: "nightly",
+      maximumRetryAttempts: 3,
+      maximumEventAgeInSeconds: 3600,
+      deadLetterQueue: dlq.arn,
+    };
+    const dir = await manifestDir({ "s.yaml": manifest("ScheduleRetryPolicy", "nightly", spec) });
+    await cycle(dir, {
+      kind: "ScheduleRetryPolicy",
+      name: "nightly",
+      changes: [
+        { field: "deadLetterQueue", actual: null, desired: dlq.arn },
+        { field: "maximumEventAgeInSeconds", actual: 600, desired: 3600 },
+        { field: "maximumRetryAttempts", actual: 50, desired: 3 },
+      ],
+    });
+    const read = await scheduler.send(new GetScheduleCommand({ Name: "nightly" }));
+    expect(read.Target).toEqual({
+      Arn: fn,
+      RoleArn: role,
+      RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+      DeadLetterConfig: { Arn: dlq.arn },
+    });
+
+    const reset = await manifestDir({
+      "s.yaml": manifest("ScheduleRetryPolicy", "nightly", {
+        scheduleName: "nightly",
+        maximumRetryAttempts: null,
+        maximumEventAgeInSeconds: null,
+        deadLetterQueue: null,
+      }),
+    });
+    await cycle(reset, {
+      kind: "ScheduleRetryPolicy",
+      name: "nightly",
+      changes: [
+        { field: "deadLetterQueue", actual: dlq.arn, desired: null },
+        { field: "maximumEventAgeInSeconds", actual: 3600, desired: 86400 },
+        { field: "maximumRetryAttempts", actual: 3, desired: 185 },
+      ],
+    });
+    const after = await scheduler.send(new GetScheduleCommand({ Name: "nightly" }));
+    expect(after.Target?.DeadLetterConfig).toBeUndefined();
+    expect(after.Target?.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 });
+  });
+
+  it("PipeRetryPolicy: retries, age, bisect and DLQ repaired on a Kinesis pipe; null removes bisect and DLQ", async () => {
+    const { pipes } = sdk();
+    const stream = await createStream("pipe-src");
+    const fn = await createFunction("pipe-fn");
+    const dlq = await createQueue("pipe-dlq");
+    await createPipe("orders-pipe", stream, fn, {
+      KinesisStreamParameters: { StartingPosition: "LATEST", BatchSize: 25, MaximumRetryAttempts: 7 },
+    });
+    const spec = {
+      pipeName: "orders-pipe",
+      maximumRetryAttempts: 3,
+      maximumRecordAgeInSeconds: 3600,
+      onPartialBatchItemFailure: "AUTOMATIC_BISECT",
+      deadLetterQueue: dlq.arn,
+    };
+    const dir = await manifestDir({ "p.yaml": manifest("PipeRetryPolicy", "orders-pipe", spec) });
+    await cycle(dir, {
+      kind: "PipeRetryPolicy",
+      name: "orders-pipe",
+      changes: [
+        { field: "deadLetterQueue", actual: null, desired: dlq.arn },
+        { field: "maximumRecordAgeInSeconds", actual: -1, desired: 3600 },
+        { field: "maximumRetryAttempts", actual: 7, desired: 3 },
+        { field: "onPartialBatchItemFailure", actual: null, desired: "AUTOMATIC_BISECT" },
+      ],
+    });
+    const read = await pipes.send(new DescribePipeCommand({ Name: "orders-pipe" }));
+    expect(read.SourceParameters?.KinesisStreamParameters).toEqual({
+      StartingPosition: "LATEST",
+      BatchSize: 25,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 3600,
+      OnPartialBatchItemFailure: "AUTOMATIC_BISECT",
+      DeadLetterConfig: { Arn: dlq.arn },
+    });
+
+    const removal = await manifestDir({
+      "p.yaml": manifest("PipeRetryPolicy", "orders-pipe", {
+        pipeName: "orders-pipe",
+        onPartialBatchItemFailure: null,
+        deadLetterQueue: null,
+      }),
+    });
+    await cycle(removal, {
+      kind: "PipeRetryPolicy",
+      name: "orders-pipe",
+      changes: [
+        { field: "deadLetterQueue", actual: dlq.arn, desired: null },
+        { field: "onPartialBatchItemFailure", actual: "AUTOMATIC_BISECT", desired: null },
+      ],
+    });
+    const after = await pipes.send(new DescribePipeCommand({ Name: "orders-pipe" }));
+    expect(after.SourceParameters?.KinesisStreamParameters).toEqual({
+      StartingPosition: "LATEST",
+      BatchSize: 25,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 3600,
+    });
   });
 });

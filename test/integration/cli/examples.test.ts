@@ -23,7 +23,10 @@ describe("the bundled example manifests", () => {
       "EventTargetRetryPolicy/order-placed-notify",
       "FunctionDeadLetterConfig/orders-notifier",
       "FunctionEventInvokeConfig/orders-notifier",
+      "PipeRetryPolicy/orders-audit",
       "QueueRedrivePolicy/orders-work",
+      "ScheduleRetryPolicy/orders-nightly",
+      "SubscriptionRedrivePolicy/orders-topic-notifier",
     ]);
     expect(plan.summary).toMatchObject({ error: 0 });
 

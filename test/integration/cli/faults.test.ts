@@ -9,12 +9,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   createFunction,
   createMapping,
+  createPipe,
   createQueue,
   createRule,
+  createSchedule,
   createStream,
+  createTopic,
   putTarget,
   resetMoto,
   sdk,
+  subscribe,
 } from "../../support/aws.js";
 import { cli, manifest, manifestDir, type PlanJson } from "../../support/cli.js";
 import { FaultProxy } from "../../support/fault-proxy.js";
@@ -95,6 +99,41 @@ describe("apply converges through injected faults", () => {
       const sent = proxy.count({ operation: op });
       const failed = throttledOps.filter((r) => r.operation === op).length;
       expect(sent, op).toBeGreaterThan(failed);
+    }
+    const diff = await cli("diff", dir, "--endpoint-url", proxy.endpoint);
+    expect(diff.code, diff.stdout).toBe(0);
+  });
+
+  it("throttling on SNS, Scheduler and Pipes: each throttled call retried, counted, converged", async () => {
+    const dlq = await createQueue("surfaces-dlq");
+    const fn = await createFunction("surfaces-fn");
+    const topic = await createTopic("surfaces");
+    await subscribe(topic, fn);
+    await createSchedule("surfaces", { Target: { Arn: fn, RoleArn: "arn:aws:iam::123456789012:role/s" } });
+    const stream = await createStream("surfaces");
+    await createPipe("surfaces", stream, fn, { KinesisStreamParameters: { StartingPosition: "LATEST" } });
+    const dir = await manifestDir({
+      "s.yaml": [
+        manifest("SubscriptionRedrivePolicy", "surfaces", {
+          topicArn: topic,
+          endpoint: fn,
+          deadLetterQueue: dlq.arn,
+        }),
+        manifest("ScheduleRetryPolicy", "surfaces", { scheduleName: "surfaces", maximumRetryAttempts: 2 }),
+        manifest("PipeRetryPolicy", "surfaces", { pipeName: "surfaces", maximumRetryAttempts: 2 }),
+      ].join("---\n"),
+    });
+    for (const service of ["sns", "scheduler", "pipes"]) {
+      proxy.set({ throttle: { service, count: 2 } });
+      const run = await cli("apply", dir, "--endpoint-url", proxy.endpoint, "--output", "json");
+      expect(run.code, run.stdout).toBe(0);
+    }
+    expect(proxy.injected().throttle).toBe(6);
+    const throttled = proxy.requests().filter((r) => r.fault === "throttle");
+    expect(new Set(throttled.map((r) => r.service))).toEqual(new Set(["sns", "scheduler", "pipes"]));
+    for (const op of new Set(throttled.map((r) => r.operation))) {
+      const failed = throttled.filter((r) => r.operation === op).length;
+      expect(proxy.count({ operation: op }), op).toBeGreaterThan(failed);
     }
     const diff = await cli("diff", dir, "--endpoint-url", proxy.endpoint);
     expect(diff.code, diff.stdout).toBe(0);

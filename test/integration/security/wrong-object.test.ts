@@ -99,6 +99,11 @@ describe("a resource named in another account (item 1)", () => {
           maximumRetryAttempts: 3,
           deadLetterQueue: dlq.arn,
         }),
+        manifest("SubscriptionRedrivePolicy", "subscription-there", {
+          topicArn: `arn:aws:sns:us-east-1:${OTHER}:orders-topic`,
+          endpoint: fnArn(OTHER, "orders"),
+          deadLetterQueue: `arn:aws:sqs:us-east-1:${OTHER}:orders-dlq`,
+        }),
       ].join("---\n"),
       // The same function named by ARN in the caller's own account is managed, addressed by that ARN.
       "mine.yaml": manifest("FunctionDeadLetterConfig", "dlq-here", {
@@ -113,6 +118,7 @@ describe("a resource named in another account (item 1)", () => {
       ["async-there", "functionName"],
       ["queue-there", "queue"],
       ["target-there", "eventBusName"],
+      ["subscription-there", "topicArn"],
     ]) {
       expect(byName.get(name as string), name).toMatchObject({
         action: "error",

@@ -1,17 +1,22 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PutFunctionEventInvokeConfigCommand } from "@aws-sdk/client-lambda";
+import { SetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createFunction,
   createMapping,
+  createPipe,
   createQueue,
   createRule,
+  createSchedule,
   createStream,
+  createTopic,
   publishVersionAndAlias,
   putTarget,
   resetMoto,
   sdk,
+  subscribe,
 } from "../../support/aws.js";
 import { cli, manifest, manifestDir } from "../../support/cli.js";
 import { FaultProxy } from "../../support/fault-proxy.js";
@@ -31,6 +36,7 @@ interface Statement {
   Effect: string;
   Action: string[];
   Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 const policy = JSON.parse(await readFile(join(ROOT, "deploy/iam-policy.json"), "utf8")) as {
   Version: string;
@@ -41,13 +47,24 @@ const READ = statement("RetryctlRead");
 const WRITE = statement("RetryctlWrite");
 
 // SigV4 signing name → IAM service prefix (they differ for some services, not for these).
-const IAM_PREFIX: Record<string, string> = { lambda: "lambda", sqs: "sqs", events: "events", sts: "sts" };
+const IAM_PREFIX: Record<string, string> = {
+  lambda: "lambda",
+  sqs: "sqs",
+  events: "events",
+  sts: "sts",
+  sns: "sns",
+  scheduler: "scheduler",
+  pipes: "pipes",
+};
 // The SDK client package → IAM service prefix.
 const CLIENT_PREFIX: Record<string, string> = {
   lambda: "lambda",
   sqs: "sqs",
   eventbridge: "events",
   sts: "sts",
+  sns: "sns",
+  scheduler: "scheduler",
+  pipes: "pipes",
 };
 
 // Calls AWS allows every principal, whatever its policies say: granting them would change nothing.
@@ -108,6 +125,21 @@ async function seedScenario(): Promise<string> {
   await putTarget("placed", { Id: "t1", Arn: fn, Input: '{"keep":true}' });
   await createRule("cleanup");
   await putTarget("cleanup", { Id: "t2", Arn: fn, DeadLetterConfig: { Arn: failures.arn } });
+
+  const topic = await createTopic("orders");
+  await subscribe(topic, fn);
+  const dropped = await subscribe(topic, mapped.arn);
+  await sdk().sns.send(
+    new SetSubscriptionAttributesCommand({
+      SubscriptionArn: dropped,
+      AttributeName: "RedrivePolicy",
+      AttributeValue: JSON.stringify({ deadLetterTargetArn: failures.arn }),
+    }),
+  );
+  await createSchedule("nightly", {
+    Target: { Arn: fn, RoleArn: "arn:aws:iam::123456789012:role/scheduler" },
+  });
+  await createPipe("orders-pipe", stream, fn, { KinesisStreamParameters: { StartingPosition: "LATEST" } });
 
   return manifestDir({
     "lambda.yaml": [
@@ -176,20 +208,49 @@ async function seedScenario(): Promise<string> {
         deadLetterQueue: null,
       }),
     ].join("---\n"),
+    "surfaces.yaml": [
+      // ListSubscriptionsByTopic: named by topic and endpoint; a removal named by ARN.
+      manifest("SubscriptionRedrivePolicy", "orders-fn", {
+        topicArn: topic,
+        endpoint: fn,
+        deadLetterQueue: failures.arn,
+      }),
+      manifest("SubscriptionRedrivePolicy", "orders-mapped", {
+        subscriptionArn: dropped,
+        deadLetterQueue: null,
+      }),
+      manifest("ScheduleRetryPolicy", "nightly", { scheduleName: "nightly", maximumRetryAttempts: 3 }),
+      manifest("PipeRetryPolicy", "orders-pipe", { pipeName: "orders-pipe", maximumRetryAttempts: 10 }),
+    ].join("---\n"),
   });
 }
 
 describe("deploy/iam-policy.json", () => {
   it("is a plain allow policy of named actions, each granted once", () => {
     expect(policy.Version).toBe("2012-10-17");
-    expect(policy.Statement.map((s) => s.Sid)).toEqual(["RetryctlRead", "RetryctlWrite"]);
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(["RetryctlRead", "RetryctlWrite", "RetryctlPassRole"]);
     const all = policy.Statement.flatMap((s) => s.Action);
     for (const s of policy.Statement) {
       expect(s.Effect).toBe("Allow");
       expect(s.Action).toEqual(sorted(s.Action));
     }
     expect(new Set(all).size).toBe(all.length);
-    for (const action of all) expect(action).toMatch(/^(lambda|sqs|events):[A-Z][A-Za-z]+$/);
+    for (const action of [...READ, ...WRITE]) {
+      expect(action).toMatch(/^(lambda|sqs|events|sns|scheduler|pipes):[A-Z][A-Za-z]+$/);
+    }
+  });
+
+  it("passes roles only to Scheduler and Pipes: UpdateSchedule and UpdatePipe send the schedule's and pipe's own role", () => {
+    const passRole = policy.Statement.find((s) => s.Sid === "RetryctlPassRole");
+    expect(passRole?.Action).toEqual(["iam:PassRole"]);
+    expect(passRole?.Condition).toEqual({
+      StringEquals: { "iam:PassedToService": ["scheduler.amazonaws.com", "pipes.amazonaws.com"] },
+    });
+    // Exactly the writes that carry a RoleArn need it.
+    expect([...WRITE].filter((a) => a.startsWith("scheduler:") || a.startsWith("pipes:")).sort()).toEqual([
+      "pipes:UpdatePipe",
+      "scheduler:UpdateSchedule",
+    ]);
   });
 
   it("grants exactly the AWS calls retryctl sends: `diff` the read statement, `apply` both", async () => {
@@ -203,7 +264,7 @@ describe("deploy/iam-policy.json", () => {
     const planned = plan.json<{ resources: { name: string; action: string }[] }>().resources;
     // Every resource has something to change: none is in sync or failed.
     expect(planned.filter((r) => !["create", "update"].includes(r.action))).toEqual([]);
-    expect(planned).toHaveLength(12);
+    expect(planned).toHaveLength(16);
     expect(sorted(actionsSent())).toEqual(sorted(READ));
 
     proxy.reset();

@@ -35,6 +35,12 @@ const BASES: Record<string, Record<string, unknown>[]> = {
   ],
   QueueRedrivePolicy: [{ queue: "q", deadLetterQueue: "q-dlq", maxReceiveCount: 5 }],
   EventTargetRetryPolicy: [{ rule: "r", targetId: "t", deadLetterQueue: sqs("r-dlq") }],
+  SubscriptionRedrivePolicy: [
+    { subscriptionArn: `arn:aws:sns:us-east-1:${ACCOUNT}:t:0a1b2c3d`, deadLetterQueue: sqs("t-dlq") },
+    { topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:t`, endpoint: sqs("t-sub"), deadLetterQueue: sqs("t-dlq") },
+  ],
+  ScheduleRetryPolicy: [{ scheduleName: "s", deadLetterQueue: sqs("s-dlq") }],
+  PipeRetryPolicy: [{ pipeName: "p", deadLetterQueue: sqs("p-dlq") }],
 };
 
 type Def = z.core.$ZodTypes["_zod"]["def"];

@@ -101,7 +101,7 @@ describe("each bad input gets its own clear error with file and line", () => {
         line: 2,
         path: "kind",
         message:
-          'unknown kind "LambdaRetryPolicy"; known kinds: FunctionEventInvokeConfig, FunctionDeadLetterConfig, EventSourceMapping, QueueRedrivePolicy, EventTargetRetryPolicy',
+          'unknown kind "LambdaRetryPolicy"; did you mean "PipeRetryPolicy"? Known kinds: FunctionEventInvokeConfig, FunctionDeadLetterConfig, EventSourceMapping, QueueRedrivePolicy, EventTargetRetryPolicy, SubscriptionRedrivePolicy, ScheduleRetryPolicy, PipeRetryPolicy',
       },
     ],
     "wrong-service-arn.yaml": [
@@ -177,7 +177,7 @@ describe("each bad input gets its own clear error with file and line", () => {
 describe("every field of every kind out of range or of the wrong type (from the schemas)", () => {
   it("covers every numeric field below its minimum and above its maximum, and every field with a wrong type", () => {
     const kinds = new Set(cases.map((c) => c.kind));
-    expect(kinds.size).toBe(5);
+    expect(kinds.size).toBe(8);
     expect(cases.filter((c) => c.case === "below min").length).toBeGreaterThanOrEqual(12);
   });
 

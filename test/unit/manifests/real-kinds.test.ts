@@ -21,6 +21,9 @@ describe("the registered kinds", () => {
       ["EventSourceMapping", "billing-stream", "us-east-1", 19],
       ["QueueRedrivePolicy", "billing-work", "eu-west-1", 29],
       ["EventTargetRetryPolicy", "billing-events", "us-east-1", 39],
+      ["SubscriptionRedrivePolicy", "billing-topic", "us-east-1", 49],
+      ["ScheduleRetryPolicy", "billing-nightly", "us-east-1", 58],
+      ["PipeRetryPolicy", "billing-pipe", "us-east-1", 67],
     ]);
     expect(new Set(valid.map((m) => m.kind.kind))).toEqual(new Set(KINDS.map((k) => k.kind)));
     for (const m of valid) expect(m.key.startsWith(`${m.kind.kind}/${m.region}/`)).toBe(true);

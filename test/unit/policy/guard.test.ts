@@ -86,6 +86,35 @@ describe("Guard with an allow-list", () => {
     );
   });
 
+  it("checks the SNS, Scheduler and Pipes kinds by the functions and queues they name", async () => {
+    const topic = `arn:aws:sns:us-east-1:${ACCOUNT}:orders`;
+    const sub = (endpoint: string, dlq: string) =>
+      target("SubscriptionRedrivePolicy", {
+        topicArn: topic,
+        endpoint,
+        deadLetterQueue: `arn:aws:sqs:us-east-1:${ACCOUNT}:${dlq}`,
+      });
+    const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
+    expect(await outcome(guard, sub(fn("orders-notifier"), "orders-sns-dlq"))).toBeUndefined();
+    expect((await outcome(guard, sub(fn("billing-notifier"), "orders-sns-dlq")))?.message).toBe(
+      'denied by policy: function "billing-notifier" does not match allow.functions [orders-*]',
+    );
+    const schedule = target("ScheduleRetryPolicy", {
+      scheduleName: "nightly",
+      deadLetterQueue: `arn:aws:sqs:us-east-1:${ACCOUNT}:billing-dlq`,
+    });
+    expect((await outcome(guard, schedule))?.message).toBe(
+      'denied by policy: queue "billing-dlq" does not match allow.queues [orders-*]',
+    );
+    const pipe = target("PipeRetryPolicy", {
+      pipeName: "orders-audit",
+      deadLetterQueue: `arn:aws:sqs:ap-south-1:${ACCOUNT}:orders-dlq`,
+    });
+    expect((await outcome(guard, pipe))?.message).toBe(
+      "denied by policy: an ARN in the spec names region ap-south-1, which is not in allow.regions [us-east-1, eu-west-1]",
+    );
+  });
+
   it("refuses a rule outside allow.rules", async () => {
     const t = target("EventTargetRetryPolicy", {
       rule: "billing-closed",
