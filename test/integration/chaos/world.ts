@@ -566,6 +566,21 @@ export function rng(seed: number): () => number {
 }
 
 /** "Someone changed it by hand": one random managed field of one random resource, directly in moto. */
+/**
+ * A hand change to a function that retryctl is updating meets Lambda's InProgress
+ * window (ResourceConflictException), as it would in the console: try again shortly.
+ */
+async function whileInProgress<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if ((err as Error).name !== "ResourceConflictException" || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export async function driftOne(world: World, random: () => number, endpoint: string): Promise<string> {
   const r = world.resources[Math.floor(random() * world.resources.length)] as WorldResource;
   const { lambda, sqs, events } = sdk(endpoint);
@@ -582,11 +597,13 @@ export async function driftOne(world: World, random: () => number, endpoint: str
       );
       break;
     case "FunctionDeadLetterConfig":
-      await lambda.send(
-        new UpdateFunctionConfigurationCommand({
-          FunctionName: r.fn,
-          DeadLetterConfig: { TargetArn: flip ? "" : world.arns.fnDlqB },
-        }),
+      await whileInProgress(() =>
+        lambda.send(
+          new UpdateFunctionConfigurationCommand({
+            FunctionName: r.fn,
+            DeadLetterConfig: { TargetArn: flip ? "" : world.arns.fnDlqB },
+          }),
+        ),
       );
       break;
     case "EventSourceMapping":
