@@ -129,6 +129,7 @@ export class DriftFeed {
         { abortSignal: signal },
       );
       this.#verified = true;
+      this.#readable();
     }
     const out = await sqs.send(
       new ReceiveMessageCommand({
@@ -138,13 +139,8 @@ export class DriftFeed {
       }),
       { abortSignal: signal },
     );
-    const now = new Date().toISOString();
-    if (this.#status.state !== "ok") {
-      if (this.#status.state === "error")
-        this.#o.log.info({ queueUrl: this.#o.queueUrl }, "drift events queue readable again");
-      this.#setState("ok", "reading");
-    }
-    this.#status.lastReceiveTime = now;
+    this.#readable();
+    this.#status.lastReceiveTime = new Date().toISOString();
     const messages = out.Messages ?? [];
     if (messages.length === 0) return;
     let hub: string | undefined;
@@ -220,6 +216,13 @@ export class DriftFeed {
         "a drift event could not be deleted; it will be read again",
       );
     }
+  }
+
+  #readable(): void {
+    if (this.#status.state === "ok") return;
+    if (this.#status.state === "error")
+      this.#o.log.info({ queueUrl: this.#o.queueUrl }, "drift events queue readable again");
+    this.#setState("ok", "long-polling for CloudTrail events");
   }
 
   #warnOnce(problem: string, fields: Record<string, unknown>): void {

@@ -8,7 +8,7 @@ vanilla moto and shows the AWS behaviour missing there.
 
 from collections.abc import Callable
 
-from . import dead_letter_config, esm, event_invoke_config, events, function_updates
+from . import dead_letter_config, esm, event_delivery, event_invoke_config, events, function_updates
 
 PATCHES: dict[str, Callable[[], None]] = {
     "event_invoke_config": event_invoke_config.apply,
@@ -17,6 +17,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "function_updates": function_updates.apply,
     "esm": esm.apply,
     "events": events.apply,
+    "event_delivery": event_delivery.apply,
 }
 
 
