@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { PutFunctionEventInvokeConfigCommand } from "@aws-sdk/client-lambda";
 import { configureMoto, sdk } from "../../test/support/aws.js";
 import { REPO_ROOT, startMoto } from "../../test/support/moto-server.js";
+import { publishHandChangeEvent, seedDriftFeed } from "./drift-feed.js";
 import { seedDemo } from "./seed.js";
 
 /**
@@ -23,6 +24,7 @@ process.env.AWS_SECRET_ACCESS_KEY ??= "demo";
 process.env.AWS_REGION ??= "us-east-1";
 say(`emulator at ${moto.endpoint}; seeding the demo resources (some drifted on purpose)…`);
 await seedDemo(moto.endpoint);
+const driftEventsQueue = await seedDriftFeed(moto.endpoint);
 
 const port = LISTEN.split(":").pop();
 say(`starting: retryctl run --dir manifests (status on http://localhost:${port}/status)`);
@@ -39,13 +41,15 @@ const controller = spawn(
     LISTEN,
     "--resync-interval",
     RESYNC,
+    "--drift-events-queue",
+    driftEventsQueue,
   ],
   { stdio: "inherit", env: process.env },
 );
 
 const handByTimer = setTimeout(async () => {
   say(
-    `changing orders-notifier's async config by hand (retries 1 → 0); the next resync (every ${RESYNC}) reverts it`,
+    `changing orders-notifier's async config by hand (retries 1 → 0); its CloudTrail event gets it reverted within seconds (without it, the next resync, every ${RESYNC})`,
   );
   await sdk(moto.endpoint)
     .lambda.send(
@@ -58,6 +62,7 @@ const handByTimer = setTimeout(async () => {
         },
       }),
     )
+    .then(() => publishHandChangeEvent(moto.endpoint, say, "orders-notifier"))
     .catch((err: Error) => say(`hand change failed: ${err.message}`));
 }, 15_000);
 

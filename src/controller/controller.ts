@@ -495,7 +495,11 @@ export class Controller {
         signal: this.#abort.signal,
         ...(this.#o.guard ? { guard: this.#o.guard } : {}),
         claims: this.#claims,
-        driftCause: (key) => this.#driftCause(key, startedAt)?.drift,
+        driftCause: (key) => {
+          const drift = this.#driftCause(key, startedAt)?.drift;
+          // Not its `time`: a log line's own time field must stay the line's.
+          return drift && { changedBy: drift.changedBy, eventName: drift.eventName, eventId: drift.eventId };
+        },
       });
     } catch (err) {
       log.error({ err, keys: manifests.map((m) => m.key) }, "reconcile failed unexpectedly; will retry");

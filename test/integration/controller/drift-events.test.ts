@@ -86,6 +86,8 @@ describe("drift events from CloudTrail (run --drift-events-queue)", () => {
       eventId,
       changes: [{ field: "maximumRetryAttempts", actual: 2, desired: 1 }],
     });
+    // The event's time is in lastDrift, never in place of the log line's own.
+    expect(typeof repaired?.time).toBe("number");
     await expect.poll(() => queueDepth(feed.url)).toBe(0);
     const metrics = (await get(`${c.url}/metrics`)).body;
     expect(metric(metrics, "matched")).toBe(1);
