@@ -137,6 +137,8 @@ describe("drift events from CloudTrail (run --drift-events-queue)", () => {
       JSON.stringify({ "detail-type": "EC2 Instance State-change Notification", source: "aws.ec2" }),
     );
     await sendRaw(feed.url, JSON.stringify(envelope(putInvokeConfigEvent("someone-elses-function"))));
+    // The managed function's name, in another account: not the managed resource.
+    await sendRaw(feed.url, JSON.stringify({ ...envelope(call), account: "111122223333" }));
     // Near the SQS message limit: one CloudTrail record with a huge parameter, and a huge non-JSON body.
     const padding = "x".repeat(200_000);
     await sendRaw(
@@ -157,7 +159,7 @@ describe("drift events from CloudTrail (run --drift-events-queue)", () => {
       unmatched: metric(body, "unmatched"),
       malformed: metric(body, "malformed"),
       matched: metric(body, "matched"),
-    }).toEqual({ own: 1, unmatched: 4, malformed: 3, matched: 0 });
+    }).toEqual({ own: 1, unmatched: 5, malformed: 3, matched: 0 });
     // Nothing was re-read: the only reads are the ones from before the messages.
     await new Promise((r) => setTimeout(r, 500));
     expect(reads()).toBe(readsBefore);
