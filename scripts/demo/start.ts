@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { PutFunctionEventInvokeConfigCommand } from "@aws-sdk/client-lambda";
 import { configureMoto, sdk } from "../../test/support/aws.js";
 import { REPO_ROOT, startMoto } from "../../test/support/moto-server.js";
+import { publishHandChangeEvent, seedDriftFeed } from "./drift-feed.js";
 import { DEMO_CREDENTIALS, exportBlock, motoPort } from "./exports.js";
 import { seedDemo } from "./seed.js";
 
@@ -46,6 +47,7 @@ const moto = await startMoto({ port, ownProcessGroup: true });
 await configureMoto(moto.endpoint);
 say(`emulator at ${moto.endpoint}; seeding the demo resources (some drifted on purpose)…`);
 await seedDemo(moto.endpoint);
+const driftEventsQueue = await seedDriftFeed(moto.endpoint);
 
 say(`starting: retryctl run --dir manifests (status on http://localhost:${LISTEN.split(":").pop()}/status)`);
 const controller = spawn(
@@ -63,6 +65,8 @@ const controller = spawn(
     RESYNC,
     // Lines a person reads; RETRYCTL_LOG_FORMAT=json shows what the container logs.
     ...(process.env.RETRYCTL_LOG_FORMAT ? [] : ["--log-format", "text"]),
+    "--drift-events-queue",
+    driftEventsQueue,
   ],
   // Same process group as this launcher: a terminal's Ctrl-C reaches it directly.
   { stdio: ["ignore", "pipe", "inherit"], env: process.env },
@@ -85,7 +89,7 @@ createInterface({ input: controller.stdout as NodeJS.ReadableStream }).on("line"
 
 const handByTimer = setTimeout(async () => {
   say(
-    `changing orders-notifier's async config by hand (retries 1 → 0); the next resync (every ${RESYNC}) reverts it`,
+    `changing orders-notifier's async config by hand (retries 1 → 0); its CloudTrail event gets it reverted within seconds (without it, the next resync, every ${RESYNC})`,
   );
   await sdk(moto.endpoint)
     .lambda.send(
@@ -98,6 +102,7 @@ const handByTimer = setTimeout(async () => {
         },
       }),
     )
+    .then(() => publishHandChangeEvent(moto.endpoint, say, "orders-notifier"))
     .catch((err: Error) => say(`hand change failed: ${err.message}`));
 }, 15_000);
 

@@ -7,6 +7,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { rememberSecret } from "../log/secrets.js";
+import { USER_AGENT } from "../version.js";
 import { bucketFor, type RateLimiter } from "./rate-limiter.js";
 
 export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes";
@@ -120,6 +121,8 @@ export class AwsClients {
     if (existing) return existing as C;
     const config: ClientConfig = {
       region,
+      // CloudTrail records it as the call's userAgent: the drift feed skips retryctl's own writes by it.
+      customUserAgent: USER_AGENT,
       maxAttempts: this.#options.maxAttempts ?? 3,
       requestHandler: new NodeHttpHandler({
         connectionTimeout: 5_000,
@@ -215,6 +218,7 @@ function rememberSigningSecrets(request: unknown): void {
 
 interface ClientConfig {
   region: string;
+  customUserAgent: string;
   maxAttempts: number;
   requestHandler: NodeHttpHandler;
   endpoint?: string;

@@ -4,6 +4,7 @@ import { manifestJsonSchema } from "../manifests/json-schema.js";
 import { loadManifests } from "../manifests/load.js";
 import { isFolderProblem, type Manifest, type ManifestError } from "../manifests/manifest.js";
 import { Guard } from "../policy/guard.js";
+import { VERSION } from "../version.js";
 import type { GlobalOptions } from "./context.js";
 import { readPolicy, regionAdvice, resolveRegion } from "./context.js";
 import { parseDuration } from "./duration.js";
@@ -79,7 +80,7 @@ function policyErrors(guard: Guard, manifests: readonly Manifest[]): ManifestErr
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("retryctl")
     .description("GitOps reconciler for AWS Lambda retry behaviour")
-    .version("0.1.0")
+    .version(VERSION)
     .addOption(
       new Option("--region <region>", "AWS region for manifests without spec.region").env("RETRYCTL_REGION"),
     )
@@ -239,6 +240,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .argParser(duration)
         .default(500, "500ms")
         .env("RETRYCTL_DEBOUNCE"),
+    )
+    .addOption(
+      new Option(
+        "--drift-events-queue <url>",
+        "SQS queue of CloudTrail events (deploy/drift-events/): re-read hand-changed resources within seconds",
+      ).env("RETRYCTL_DRIFT_EVENTS_QUEUE"),
     )
     .action(async (opts) => {
       await runCommand({ ...globals(), ...opts });

@@ -8,6 +8,7 @@ export interface RunOptions extends GlobalOptions {
   listen: string;
   concurrency: number;
   debounce: number;
+  driftEventsQueue?: string;
 }
 
 /** `retryctl run`: the controller until SIGTERM/SIGINT (then exit 0). */
@@ -24,6 +25,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
     concurrency: options.concurrency,
     resyncIntervalMs: options.resyncInterval,
     debounceMs: options.debounce,
+    ...(options.driftEventsQueue ? { driftEventsQueue: options.driftEventsQueue } : {}),
     logLevel: options.logLevel ?? "info",
     logFormat: options.logFormat ?? "json",
   });

@@ -1,9 +1,12 @@
 import { realpath } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { AwsClients } from "../aws/clients.js";
+import { eventObjects, linesFor } from "../drift/event-objects.js";
+import type { DriftFeedStatus } from "../drift/feed.js";
 import { ObjectClaims } from "../engine/claims.js";
 import type { EngineOptions } from "../engine/reconcile.js";
 import type { ResourceResult } from "../engine/result.js";
+import { specAccount } from "../kinds/account.js";
 import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.js";
@@ -12,7 +15,7 @@ import type { Guard } from "../policy/guard.js";
 import { revisionOf } from "../source/revision.js";
 import { planRevision, relativeToRoot } from "./desired.js";
 import { initControllerMetrics, setResourceGauge } from "./gauges.js";
-import { type ResourceStatusEntry, StatusStore } from "./status.js";
+import { type LastDrift, type ResourceStatusEntry, StatusStore } from "./status.js";
 import { Sweeper } from "./sweep.js";
 import { WorkQueue } from "./work-queue.js";
 
@@ -51,6 +54,24 @@ export interface ControllerOptions {
   reloadRetryMs?: number;
   /** Told where the tree really is after each load, so the watcher can follow a swap. */
   onTree?: (realDir: string) => void | Promise<void>;
+  /**
+   * How long a resource named by a CloudTrail event waits before its re-read, so
+   * the write has settled (design §10).
+   * @default 1000
+   */
+  driftSettleMs?: number;
+}
+
+/** A write seen in the CloudTrail feed (design §10). */
+export interface DriftCall {
+  account: string;
+  region: string;
+  source: string;
+  eventName: string;
+  requestParameters: Record<string, unknown>;
+  responseElements: Record<string, unknown>;
+  /** What `/status` shows as `lastDrift` when the re-read finds drift. */
+  drift: LastDrift;
 }
 
 /** `/status` (design §3). */
@@ -61,6 +82,8 @@ export interface StatusDocument {
   ready: boolean;
   resources: ResourceStatusEntry[];
   manifestErrors: ManifestError[];
+  /** The CloudTrail feed, when `--drift-events-queue` is set (added by run.ts). */
+  driftEvents?: DriftFeedStatus;
 }
 
 /** Keys already reconciled in a pass (a revision's first reconcile, or one sweep round). */
@@ -100,6 +123,8 @@ export class Controller {
   #syncing: Promise<void> | undefined;
   #syncAgain = false;
   #reloadTimer: NodeJS.Timeout | undefined;
+  /** Keys queued by a CloudTrail event, with that event, until a reconcile that started after it finishes. */
+  readonly #driftCauses = new Map<string, { drift: LastDrift; queuedAt: number }>();
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -167,6 +192,36 @@ export class Controller {
       resources: this.#status.list(),
       manifestErrors: this.#manifestErrors.map((e) => ({ ...e })),
     };
+  }
+
+  /**
+   * Queues, after the settle delay and ahead of the sweep, the managed resources
+   * a write seen in the CloudTrail feed may have changed, in the event's account
+   * and region (`hubAccount` is the account of manifests that name none).
+   * Returns their keys; none when nothing managed matches.
+   */
+  driftEvent(call: DriftCall, hubAccount: string | undefined): string[] {
+    if (this.#stopping) return [];
+    const lines = linesFor(call.source, call.eventName);
+    const keys: string[] = [];
+    for (const line of lines) {
+      const named = eventObjects(line, call.requestParameters, call.responseElements);
+      if (named.size === 0) continue;
+      for (const [key, m] of this.#desired) {
+        if (m.kind.kind !== line.kind || m.region !== call.region) continue;
+        const account = specAccount(m.kind, m.spec) ?? hubAccount;
+        if (account !== undefined && account !== call.account) continue;
+        const claim = this.#claims.objectOf(key);
+        const resolved = claim?.slice(m.kind.kind.length + 1);
+        if (line.manifest(m.spec, resolved).some((n) => n !== "" && named.has(n))) keys.push(key);
+      }
+    }
+    const queuedAt = Date.now();
+    for (const key of keys) {
+      this.#driftCauses.set(key, { drift: call.drift, queuedAt });
+      this.#queue.addAfter(key, this.#o.driftSettleMs ?? 1_000);
+    }
+    return keys;
   }
 
   /**
@@ -309,6 +364,7 @@ export class Controller {
 
     for (const m of plan.removed) {
       this.#queue.remove(m.key);
+      this.#driftCauses.delete(m.key);
       this.#claims.release(m.key);
       this.#status.remove(m.key);
       this.#manifestRevision.delete(m.key);
@@ -423,6 +479,7 @@ export class Controller {
     }
     if (manifests.length === 0) return;
     const revision = this.#revision ?? "";
+    const startedAt = Date.now();
     let results: ResourceResult[];
     try {
       results = await this.#o.reconcile(manifests, {
@@ -439,6 +496,11 @@ export class Controller {
         signal: this.#abort.signal,
         ...(this.#o.guard ? { guard: this.#o.guard } : {}),
         claims: this.#claims,
+        driftCause: (key) => {
+          const drift = this.#driftCause(key, startedAt)?.drift;
+          // Not its `time`: a log line's own time field must stay the line's.
+          return drift && { changedBy: drift.changedBy, eventName: drift.eventName, eventId: drift.eventId };
+        },
       });
     } catch (err) {
       log.error({ err, keys: manifests.map((m) => m.key) }, "reconcile failed unexpectedly; will retry");
@@ -446,13 +508,31 @@ export class Controller {
     }
     manifests.forEach((m, i) => {
       const result = results[i] ?? internalError(m, new Error("the engine returned no result"));
-      this.#settle(m, result, revision);
+      this.#settle(m, result, revision, startedAt);
     });
     this.#checkPasses();
     this.#updateGauges();
   }
 
-  #settle(m: Manifest, result: ResourceResult, revision: string): void {
+  /** The event that queued `key`, if the reconcile started at `startedAt` is its re-read. */
+  #driftCause(key: string, startedAt: number): { drift: LastDrift; queuedAt: number } | undefined {
+    const cause = this.#driftCauses.get(key);
+    return cause && cause.queuedAt <= startedAt ? cause : undefined;
+  }
+
+  /** Ends a re-read that a CloudTrail event asked for: its lag is measured, and the drift it found attributed. */
+  #settleDrift(key: string, result: ResourceResult, startedAt: number): void {
+    const cause = this.#driftCause(key, startedAt);
+    if (!cause) return;
+    this.#driftCauses.delete(key);
+    const eventTime = Date.parse(cause.drift.time);
+    if (Number.isFinite(eventTime)) {
+      this.#o.metrics.driftEventLag.observe(Math.max(0, Date.now() - eventTime) / 1000);
+    }
+    if (result.changes.length > 0) this.#status.setLastDrift(key, cause.drift);
+  }
+
+  #settle(m: Manifest, result: ResourceResult, revision: string, startedAt: number): void {
     // A manifest that changed or went away meanwhile is reconciled again (or not at all): this result is stale,
     // and an old manifest's failure must not lengthen the new one's backoff.
     const stale = this.#desired.get(m.key)?.hash !== m.hash;
@@ -462,6 +542,7 @@ export class Controller {
     if (stale) return;
     const before = this.#status.get(m.key);
     const transition = this.#status.record(m.key, result, revision, retryInMs);
+    this.#settleDrift(m.key, result, startedAt);
     this.#forget(m.key);
     if (transition) {
       this.#log[transitionLevel(before, result)](

@@ -1,6 +1,10 @@
 import type { Metrics } from "../metrics/metrics.js";
 import { type ResourceStatus, STATUSES } from "./status.js";
 
+/** What a message of the drift feed led to (`retryctl_drift_events_total{result}`). */
+export const DRIFT_EVENT_RESULTS = ["matched", "unmatched", "own", "malformed"] as const;
+export type DriftEventResult = (typeof DRIFT_EVENT_RESULTS)[number];
+
 /**
  * Every per-kind series starts at zero (bounded label sets, as controller-runtime
  * does), so a dashboard sees a kind before its first reconcile and `rate()` works
@@ -14,6 +18,7 @@ export function initControllerMetrics(metrics: Metrics, kinds: readonly string[]
     metrics.driftDetected.inc({ kind }, 0);
     metrics.reconcileDuration.zero({ kind });
   }
+  for (const result of DRIFT_EVENT_RESULTS) metrics.driftEvents.inc({ result }, 0);
   metrics.manifestErrors.set(0);
   metrics.workqueueDepth.set(0);
   metrics.lastSync.set(0);

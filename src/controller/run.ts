@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { callerAccount } from "../aws/caller.js";
 import { AwsClients } from "../aws/clients.js";
 import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
+import { DriftFeed } from "../drift/feed.js";
 import { reconcile } from "../engine/reconcile.js";
 import { KINDS } from "../kinds/registry.js";
 import { createLogger } from "../log/logger.js";
@@ -16,6 +17,7 @@ import { Guard } from "../policy/guard.js";
 import { describePolicy, type Policy } from "../policy/policy.js";
 import { StatusServer } from "../server/http.js";
 import { type ListenAddress, parseListen } from "../server/listen.js";
+import { USER_AGENT } from "../version.js";
 import { Controller } from "./controller.js";
 import { TreeWatcher } from "./watcher.js";
 
@@ -56,6 +58,15 @@ export interface RunControllerOptions {
    * file systems, e.g. network mounts, do not deliver). @default 5000
    */
   pollIntervalMs?: number;
+  /**
+   * SQS queue URL of the CloudTrail event feed (`--drift-events-queue`, design
+   * §10): hand changes are re-read within seconds instead of at the next resync.
+   */
+  driftEventsQueue?: string;
+  /** Wait between a feed event and the re-read it causes. @default 1000 */
+  driftSettleMs?: number;
+  /** Long-poll wait of the feed, in seconds (tests shorten it). @default 20 */
+  driftWaitSeconds?: number;
 }
 
 export interface RunningController {
@@ -80,6 +91,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
 
   let watcher: TreeWatcher | undefined;
   let currentRoot: string | undefined;
+  const hubAccount = callerAccount(aws, options.region);
   const controller = new Controller({
     dir: options.dir,
     mode: options.mode,
@@ -93,14 +105,30 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     backoffMaxMs: options.backoff?.maxMs,
     load: (root) => loadManifests([root], { defaultRegion: options.region }),
     reconcile,
-    guard: new Guard({ policy: options.policy, callerAccount: callerAccount(aws, options.region) }),
+    guard: new Guard({ policy: options.policy, callerAccount: hubAccount }),
+    ...(options.driftSettleMs !== undefined ? { driftSettleMs: options.driftSettleMs } : {}),
     onTree: async (root) => {
       currentRoot = root;
       await watcher?.retarget(root);
     },
   });
 
-  const server = new StatusServer(statusSource(controller, metrics), log);
+  const feed = options.driftEventsQueue
+    ? new DriftFeed({
+        queueUrl: options.driftEventsQueue,
+        region: options.region,
+        aws,
+        log,
+        metrics,
+        ownAgent: USER_AGENT,
+        hubAccount,
+        onEvent: (call, hub) => controller.driftEvent(call, hub),
+        ...(options.driftWaitSeconds !== undefined ? { waitSeconds: options.driftWaitSeconds } : {}),
+        ...(options.backoff?.baseMs !== undefined ? { backoffBaseMs: options.backoff.baseMs } : {}),
+        ...(options.backoff?.maxMs !== undefined ? { backoffMaxMs: options.backoff.maxMs } : {}),
+      })
+    : undefined;
+  const server = new StatusServer(statusSource(controller, metrics, feed), log);
   watcher = new TreeWatcher({
     dir: options.dir,
     debounceMs: options.debounceMs,
@@ -119,6 +147,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     throw err;
   }
   controller.start();
+  feed?.start();
 
   const poll = setInterval(async () => {
     const now = await realpath(options.dir).catch(() => undefined);
@@ -136,6 +165,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
       resyncIntervalMs: options.resyncIntervalMs,
       debounceMs: options.debounceMs,
       policy: options.policy ? describePolicy(options.policy) : null,
+      driftEventsQueue: options.driftEventsQueue ?? null,
     },
     "controller started",
   );
@@ -148,6 +178,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
         "shutting down: no new work, finishing in-flight calls",
       );
       clearInterval(poll);
+      await feed?.stop();
       await watcher?.close();
       await controller.stop(options.shutdownTimeoutMs ?? 20_000);
       await server.close();
@@ -201,11 +232,11 @@ function forceExit(signal: NodeJS.Signals): never {
   process.exit(128 + (constants.signals[signal] ?? 0));
 }
 
-function statusSource(controller: Controller, metrics: Metrics) {
+function statusSource(controller: Controller, metrics: Metrics, feed: DriftFeed | undefined) {
   return {
     alive: () => controller.alive,
     readiness: () => controller.readiness(),
-    status: () => controller.status(),
+    status: () => (feed ? { ...controller.status(), driftEvents: feed.status() } : controller.status()),
     metrics: async () => ({
       contentType: metrics.registry.contentType,
       body: await metrics.registry.metrics(),
@@ -233,4 +264,12 @@ function validate(o: RunControllerOptions): void {
     throw new TypeError(`debounceMs must be zero or more, got ${String(o.debounceMs)}`);
   }
   parseListen(o.listen);
+  if (
+    o.driftEventsQueue !== undefined &&
+    !/^https?:\/\/[^/\s]+\/\d{12}\/[^/\s]+\/?$/.test(o.driftEventsQueue)
+  ) {
+    throw new TypeError(
+      `driftEventsQueue must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), got ${o.driftEventsQueue}`,
+    );
+  }
 }

@@ -21,6 +21,17 @@ export interface ResourceStatusEntry {
   observedRevision: string | null;
   /** Revision whose desired state AWS last matched; null until it did once. */
   lastAppliedRevision: string | null;
+  /** The last drift a CloudTrail event led to (design §10), once one did. */
+  lastDrift?: LastDrift;
+}
+
+/** Who changed a resource by hand, from the CloudTrail event whose re-read found the drift. */
+export interface LastDrift {
+  /** When the call was made (the event's time). */
+  time: string;
+  changedBy: string;
+  eventName: string;
+  eventId: string;
 }
 
 export interface Condition {
@@ -193,6 +204,12 @@ export class StatusStore {
     e.manifestErrors = errors;
     if (retainedFrom === undefined) delete e.retainedFrom;
     else e.retainedFrom = retainedFrom;
+  }
+
+  /** Notes that a re-read after a CloudTrail event found drift (kept until the next such drift). */
+  setLastDrift(key: string, drift: LastDrift): void {
+    const e = this.#entries.get(key);
+    if (e) e.entry.lastDrift = { ...drift };
   }
 
   remove(key: string): void {

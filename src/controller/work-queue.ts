@@ -68,6 +68,8 @@ export class WorkQueue {
   readonly #change = new Set<string>();
   readonly #sweep = new Set<string>();
   readonly #delayed = new Map<string, NodeJS.Timeout>();
+  /** When each delayed key is due (epoch ms). */
+  readonly #dueAt = new Map<string, number>();
   /** Processing keys, each with the batch it was handed out in. */
   readonly #processing = new Map<string, Batch>();
   /** Slots the processing batches hold. */
@@ -165,8 +167,33 @@ export class WorkQueue {
       if (priority === "sweep") return;
       clearTimeout(timer);
       this.#delayed.delete(key);
+      this.#dueAt.delete(key);
     }
     (priority === "change" ? this.#change : this.#sweep).add(key);
+    this.#changed();
+  }
+
+  /**
+   * Queues a key as a change after `delayMs` (an AWS write seen in the CloudTrail
+   * feed settles first). A key already waiting as a change, or due sooner, is
+   * left as it is; one in the sweep or in a longer backoff moves to the delay;
+   * one being processed runs once more afterwards, since its read may predate the write.
+   */
+  addAfter(key: string, delayMs: number): void {
+    if (this.#shutDown || this.#change.has(key)) return;
+    this.#dropped.delete(key);
+    if (this.#processing.has(key)) {
+      this.#dirty.add(key);
+      return;
+    }
+    const due = Date.now() + delayMs;
+    const timer = this.#delayed.get(key);
+    if (timer) {
+      if ((this.#dueAt.get(key) ?? Number.POSITIVE_INFINITY) <= due) return;
+      clearTimeout(timer);
+    }
+    this.#sweep.delete(key);
+    this.#delay(key, delayMs);
     this.#changed();
   }
 
@@ -255,6 +282,7 @@ export class WorkQueue {
     const timer = this.#delayed.get(key);
     if (timer) clearTimeout(timer);
     this.#delayed.delete(key);
+    this.#dueAt.delete(key);
     if (this.#processing.has(key)) this.#dropped.add(key);
     this.#changed();
   }
@@ -264,6 +292,7 @@ export class WorkQueue {
     this.#shutDown = true;
     for (const timer of this.#delayed.values()) clearTimeout(timer);
     this.#delayed.clear();
+    this.#dueAt.clear();
     this.#change.clear();
     this.#sweep.clear();
     this.#dirty.clear();
@@ -290,19 +319,25 @@ export class WorkQueue {
       this.#change.add(key);
       requeuedIn = 0;
     } else if (delay !== undefined) {
-      this.#delayed.set(
-        key,
-        setTimeout(() => {
-          this.#delayed.delete(key);
-          // A retry is about a resource that has not converged: it goes ahead of the sweep.
-          this.#change.add(key);
-          this.#changed();
-        }, delay),
-      );
+      this.#delay(key, delay);
       requeuedIn = delay;
     }
     this.#changed();
     return requeuedIn;
+  }
+
+  /** Puts the key back as a change after `ms`: a retry, or a write seen elsewhere, goes ahead of the sweep. */
+  #delay(key: string, ms: number): void {
+    this.#dueAt.set(key, Date.now() + ms);
+    this.#delayed.set(
+      key,
+      setTimeout(() => {
+        this.#delayed.delete(key);
+        this.#dueAt.delete(key);
+        this.#change.add(key);
+        this.#changed();
+      }, ms),
+    );
   }
 
   #changed(): void {

@@ -45,6 +45,11 @@ export class ObjectClaims {
     this.#byKey.set(key, { object, label });
   }
 
+  /** What the manifest `key` last resolved to (`<Kind>/<resolvedIdentity>`), if anything. */
+  objectOf(key: string): string | undefined {
+    return this.#byKey.get(key)?.object;
+  }
+
   /** The manifest no longer claims anything (gone, refused, or its object not found). */
   release(key: string): void {
     this.#byKey.delete(key);

@@ -54,6 +54,11 @@ export interface EngineOptions {
    * lifetime), so a conflict is found even when only one of the two is in this call.
    */
   claims?: ObjectClaims;
+  /**
+   * Who caused a re-read (the CloudTrail event of a hand change, design §10):
+   * its fields go on the "drift repaired" / "drift detected" line.
+   */
+  driftCause?: (key: string) => { changedBy: string; eventName: string; eventId: string } | undefined;
 }
 
 /**
@@ -249,7 +254,8 @@ async function reconcileResource(
 function report(options: EngineOptions, m: Manifest, result: ResourceResult, seconds: number): void {
   const { metrics, log, revision } = options;
   const kind = m.kind.kind;
-  const fields = { kind, name: m.name, region: m.region, revision, action: result.action };
+  const cause = result.changes.length > 0 ? options.driftCause?.(m.key) : undefined;
+  const fields = { kind, name: m.name, region: m.region, revision, action: result.action, ...cause };
   if (result.changes.length > 0) metrics?.driftDetected.inc({ kind });
   if (metrics) {
     metrics.reconcileTotal.inc({ kind, result: metricResult(result) });

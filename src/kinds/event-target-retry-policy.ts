@@ -19,7 +19,7 @@ const BUS_NAME_RE = /^[/.\-_A-Za-z0-9]{1,256}$/;
 const RULE_RE = /^[.\-_A-Za-z0-9]{1,64}$/;
 
 /** The bus name from a name or an event-bus ARN (`arn:…:events:…:event-bus/<name>`). */
-function busName(value: string | undefined): string {
+export function busName(value: string | undefined): string {
   if (value === undefined) return DEFAULT_BUS;
   const arn = parseArn(value);
   if (arn?.service === "events" && arn.resource.startsWith("event-bus/"))

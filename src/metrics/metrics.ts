@@ -55,8 +55,22 @@ export function createMetrics() {
     labelNames: ["revision"] as const,
     registers: [registry],
   });
+  const driftEvents = new Counter({
+    name: "retryctl_drift_events_total",
+    help: "CloudTrail events read from the drift feed, by what they led to.",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const driftEventLag = new Histogram({
+    name: "retryctl_drift_event_lag_seconds",
+    help: "Time from a CloudTrail event to the re-read of a resource it affects.",
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
+    registers: [registry],
+  });
   return {
     registry,
+    driftEvents,
+    driftEventLag,
     reconcileTotal,
     reconcileDuration,
     driftDetected,

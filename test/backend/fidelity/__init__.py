@@ -8,7 +8,17 @@ vanilla moto and shows the AWS behaviour missing there.
 
 from collections.abc import Callable
 
-from . import dead_letter_config, esm, event_invoke_config, events, function_updates, pipes, scheduler, sns
+from . import (
+    dead_letter_config,
+    esm,
+    event_delivery,
+    event_invoke_config,
+    events,
+    function_updates,
+    pipes,
+    scheduler,
+    sns,
+)
 
 PATCHES: dict[str, Callable[[], None]] = {
     "event_invoke_config": event_invoke_config.apply,
@@ -20,6 +30,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sns": sns.apply,
     "scheduler": scheduler.apply,
     "pipes": pipes.apply,
+    "event_delivery": event_delivery.apply,
 }
 
 

@@ -23,6 +23,8 @@ const CONTRACT_METRICS = [
   "retryctl_workqueue_depth",
   "retryctl_last_sync_timestamp_seconds",
   "retryctl_revision_info",
+  "retryctl_drift_events_total",
+  "retryctl_drift_event_lag_seconds",
 ];
 
 async function manifests(dir: string, dlqArn: string): Promise<void> {
@@ -93,6 +95,11 @@ describe("controller HTTP surface and lifecycle", () => {
       /^retryctl_aws_requests_total\{service="sqs",operation="GetQueueAttributes",outcome="success"\} [1-9]/m,
     );
     expect(body).toMatch(/^retryctl_workqueue_depth 0$/m);
+    // Every drift feed result is exported from the start, feed configured or not (design §10).
+    for (const result of ["matched", "unmatched", "own", "malformed"]) {
+      expect(body).toMatch(new RegExp(`^retryctl_drift_events_total\\{result="${result}"\\} 0$`, "m"));
+    }
+    expect(body).toMatch(/^retryctl_drift_event_lag_seconds_count 0$/m);
     expect(body).toMatch(/^process_cpu_user_seconds_total /m);
     const lastSync = Number(/^retryctl_last_sync_timestamp_seconds (\S+)$/m.exec(body)?.[1]);
     expect(Math.abs(lastSync - Date.now() / 1000)).toBeLessThan(60);

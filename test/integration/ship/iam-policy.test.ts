@@ -45,6 +45,10 @@ const policy = JSON.parse(await readFile(join(ROOT, "deploy/iam-policy.json"), "
 const statement = (sid: string) => new Set(policy.Statement.find((s) => s.Sid === sid)?.Action ?? []);
 const READ = statement("RetryctlRead");
 const WRITE = statement("RetryctlWrite");
+// Only with `run --drift-events-queue`, on the feed queue alone (design §10).
+const DRIFT_EVENTS = statement("RetryctlDriftEvents");
+// A batch call is authorised by its single action.
+const ACTION_OF: Record<string, string> = { "sqs:DeleteMessageBatch": "sqs:DeleteMessage" };
 
 // SigV4 signing name → IAM service prefix (they differ for some services, not for these).
 const IAM_PREFIX: Record<string, string> = {
@@ -228,14 +232,29 @@ async function seedScenario(): Promise<string> {
 describe("deploy/iam-policy.json", () => {
   it("is a plain allow policy of named actions, each granted once", () => {
     expect(policy.Version).toBe("2012-10-17");
-    expect(policy.Statement.map((s) => s.Sid)).toEqual(["RetryctlRead", "RetryctlWrite", "RetryctlPassRole"]);
-    const all = policy.Statement.flatMap((s) => s.Action);
+    expect(policy.Statement.map((s) => s.Sid)).toEqual([
+      "RetryctlRead",
+      "RetryctlWrite",
+      "RetryctlPassRole",
+      "RetryctlDriftEvents",
+    ]);
+    const all = [...READ, ...WRITE];
     for (const s of policy.Statement) {
       expect(s.Effect).toBe("Allow");
       expect(s.Action).toEqual(sorted(s.Action));
+      expect(new Set(s.Action).size).toBe(s.Action.length);
     }
     expect(new Set(all).size).toBe(all.length);
-    for (const action of [...READ, ...WRITE]) {
+    // The feed statement names the queue of deploy/drift-events/template.yaml, nothing wider.
+    expect(policy.Statement.find((s) => s.Sid === "RetryctlDriftEvents")?.Resource).toBe(
+      "arn:aws:sqs:*:*:retryctl-drift-events",
+    );
+    expect(sorted(DRIFT_EVENTS)).toEqual([
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+    ]);
+    for (const action of all) {
       expect(action).toMatch(/^(lambda|sqs|events|sns|scheduler|pipes):[A-Z][A-Za-z]+$/);
     }
   });
@@ -295,10 +314,10 @@ describe("deploy/iam-policy.json", () => {
       }
       for (const m of text.matchAll(/new\s+(\w+)Command\s*\(/g)) {
         const prefix = prefixOf.get(`${m[1]}Command`);
-        const action = `${prefix}:${m[1]}`;
+        const action = ACTION_OF[`${prefix}:${m[1]}`] ?? `${prefix}:${m[1]}`;
         if (prefix && !NEEDS_NO_PERMISSION.has(action)) constructed.add(action);
       }
     }
-    expect(sorted(constructed)).toEqual(sorted([...READ, ...WRITE]));
+    expect(sorted(constructed)).toEqual(sorted(new Set([...READ, ...WRITE, ...DRIFT_EVENTS])));
   });
 });
