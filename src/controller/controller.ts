@@ -1,9 +1,11 @@
 import { realpath } from "node:fs/promises";
 import type { Logger } from "pino";
+import type { AccountStatus, Accounts } from "../aws/accounts.js";
 import type { AwsClients } from "../aws/clients.js";
 import { ObjectClaims } from "../engine/claims.js";
 import type { EngineOptions } from "../engine/reconcile.js";
 import type { ResourceResult } from "../engine/result.js";
+import { specAccount } from "../kinds/account.js";
 import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.js";
@@ -45,6 +47,8 @@ export interface ControllerOptions {
   reconcile: ReconcileFn;
   /** Passed to the engine: allow-list and `spec.account` checks before any AWS call. */
   guard?: Guard;
+  /** The member accounts the guard routes to, for `/status`. */
+  accounts?: Accounts;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** How long a failed load waits before it is tried again. */
@@ -61,6 +65,8 @@ export interface StatusDocument {
   ready: boolean;
   resources: ResourceStatusEntry[];
   manifestErrors: ManifestError[];
+  /** The member accounts of the policy's `access` and whether their role could be assumed (design §6). */
+  accounts: AccountStatus[];
 }
 
 /** Keys already reconciled in a pass (a revision's first reconcile, or one sweep round). */
@@ -166,6 +172,7 @@ export class Controller {
       ready: this.#ready,
       resources: this.#status.list(),
       manifestErrors: this.#manifestErrors.map((e) => ({ ...e })),
+      accounts: this.#o.accounts?.status().map((a) => ({ ...a, message: scrubSecrets(a.message) })) ?? [],
     };
   }
 
@@ -468,6 +475,7 @@ export class Controller {
           kind: transition.kind,
           name: transition.name,
           region: transition.region,
+          account: transition.account,
           revision: this.#revision,
           status: transition.status,
           reason: transition.reason,
@@ -530,7 +538,12 @@ export class Controller {
   }
 
   #updateGauges(): void {
-    setResourceGauge(this.#o.metrics, this.#o.kinds, this.#status.counts());
+    setResourceGauge(
+      this.#o.metrics,
+      this.#o.kinds,
+      this.#status.countsByAccount(),
+      this.#o.aws.account ?? "",
+    );
   }
 }
 
@@ -547,6 +560,7 @@ function internalError(m: Manifest, err: unknown): ResourceResult {
     kind: m.kind.kind,
     name: m.name,
     region: m.region,
+    account: specAccount(m.kind, m.spec) ?? null,
     key: m.key,
     action: "error",
     changes: [],

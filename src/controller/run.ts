@@ -1,5 +1,6 @@
 import { realpath } from "node:fs/promises";
 import type { Logger } from "pino";
+import { Accounts, type AccountsOptions } from "../aws/accounts.js";
 import { callerAccount } from "../aws/caller.js";
 import { AwsClients } from "../aws/clients.js";
 import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
@@ -36,6 +37,8 @@ export interface RunControllerOptions {
    * resource outside it is an error and gets no AWS call. Read once at start.
    */
   policy?: Policy;
+  /** How member accounts are reached (the assumed sessions' duration). */
+  accessOptions?: AccountsOptions;
   /** Log here instead of stdout (tests). */
   logger?: Logger;
   /** Client-side AWS rate limits; the defaults sit below the AWS quotas. */
@@ -73,6 +76,10 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     ...(options.awsRequestTimeoutMs !== undefined ? { requestTimeoutMs: options.awsRequestTimeoutMs } : {}),
   });
 
+  const accounts = options.policy?.access
+    ? new Accounts(aws, options.policy.access, options.region, options.accessOptions)
+    : undefined;
+
   let watcher: TreeWatcher | undefined;
   let currentRoot: string | undefined;
   const controller = new Controller({
@@ -88,7 +95,8 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     backoffMaxMs: options.backoff?.maxMs,
     load: (root) => loadManifests([root], { defaultRegion: options.region }),
     reconcile,
-    guard: new Guard({ policy: options.policy, callerAccount: callerAccount(aws, options.region) }),
+    guard: new Guard({ policy: options.policy, callerAccount: callerAccount(aws, options.region), accounts }),
+    ...(accounts ? { accounts } : {}),
     onTree: async (root) => {
       currentRoot = root;
       await watcher?.retarget(root);
@@ -131,6 +139,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
       resyncIntervalMs: options.resyncIntervalMs,
       debounceMs: options.debounceMs,
       policy: options.policy ? describePolicy(options.policy) : null,
+      accounts: options.policy?.access?.map((a) => a.account) ?? [],
     },
     "controller started",
   );

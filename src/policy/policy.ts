@@ -37,7 +37,10 @@ export const allowSchema = z.strictObject({
 const roleArnSchema = z.string().superRefine((value, ctx) => {
   const arn = parseArn(value);
   if (arn?.service === "iam" && arn.region === "" && /^role\/./.test(arn.resource)) return;
-  ctx.addIssue({ code: "custom", message: "must be an IAM role ARN such as arn:aws:iam::111111111111:role/retryctl" });
+  ctx.addIssue({
+    code: "custom",
+    message: "must be an IAM role ARN such as arn:aws:iam::111111111111:role/retryctl",
+  });
 });
 
 /** How the hub reaches another account (design §6): STS AssumeRole of `roleArn`, with `externalId` when given. */
@@ -74,7 +77,11 @@ export const policySchema = z
     const seen = new Set<string>();
     policy.access?.forEach((entry, i) => {
       if (seen.has(entry.account)) {
-        ctx.addIssue({ code: "custom", path: ["access", i, "account"], message: `account ${entry.account} is listed twice` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["access", i, "account"],
+          message: `account ${entry.account} is listed twice`,
+        });
       }
       seen.add(entry.account);
     });

@@ -171,7 +171,11 @@ describe("loadPolicyFile access[] (design §6)", () => {
       ok: true,
       policy: {
         access: [
-          { account: "111111111111", roleArn: "arn:aws:iam::111111111111:role/retryctl", externalId: "ops-7f3a" },
+          {
+            account: "111111111111",
+            roleArn: "arn:aws:iam::111111111111:role/retryctl",
+            externalId: "ops-7f3a",
+          },
           { account: "222222222222", roleArn: "arn:aws:iam::222222222222:role/team/retryctl" },
         ],
       },
@@ -185,7 +189,12 @@ describe("loadPolicyFile access[] (design §6)", () => {
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    const errors = result.errors.map(({ line, path: field, message, file }) => ({ file, line, field, message }));
+    const errors = result.errors.map(({ line, path: field, message, file }) => ({
+      file,
+      line,
+      field,
+      message,
+    }));
     expect(errors).toEqual(
       expect.arrayContaining([
         {
@@ -195,9 +204,17 @@ describe("loadPolicyFile access[] (design §6)", () => {
           message:
             "names account 222222222222, but account is 111111111111: a member role lives in its own account",
         },
-        expect.objectContaining({ line: 8, field: "access[1].roleArn", message: expect.stringContaining("must be an IAM role ARN") }),
+        expect.objectContaining({
+          line: 8,
+          field: "access[1].roleArn",
+          message: expect.stringContaining("must be an IAM role ARN"),
+        }),
         expect.objectContaining({ line: 9, field: "access[1].externalId" }),
-        expect.objectContaining({ line: 10, field: "access[2].account", message: "account 111111111111 is listed twice" }),
+        expect.objectContaining({
+          line: 10,
+          field: "access[2].account",
+          message: "account 111111111111 is listed twice",
+        }),
       ]),
     );
     expect(errors).toHaveLength(4);
