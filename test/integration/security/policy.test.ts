@@ -245,7 +245,7 @@ describe("spec.account", () => {
       action: "error",
       error: {
         code: "AccountNotConfigured",
-        message: `spec.account names account 210987654321, but the credentials in use are of account ${TEST_ACCOUNT} and no other account is configured; not touching it`,
+        message: `spec.account names account 210987654321, but the credentials in use are of account ${TEST_ACCOUNT} and the policy file's access lists no role for that account; not touching it`,
       },
     });
     expect(addressed()).toEqual(["function:orders-processor"]);

@@ -158,7 +158,7 @@ describe("spec.account", () => {
     const t = target("QueueRedrivePolicy", { queue: "orders-in", account: OTHER });
     expect(await outcome(guard, t)).toEqual({
       code: "AccountNotConfigured",
-      message: `spec.account names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and no other account is configured; not touching it`,
+      message: `spec.account names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and the policy file's access lists no role for that account; not touching it`,
       retry: "terminal",
     });
     expect(
@@ -220,7 +220,7 @@ describe("the account inside the ARN or URL that names the resource", () => {
       const guard = new Guard({ callerAccount: async () => ACCOUNT });
       expect(await outcome(guard, target(kind, spec))).toEqual({
         code: "AccountNotConfigured",
-        message: `${field} names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and no other account is configured; not touching it`,
+        message: `${field} names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and the policy file's access lists no role for that account; not touching it`,
         retry: "terminal",
       });
       const mine = JSON.parse(JSON.stringify(spec).replaceAll(OTHER, ACCOUNT)) as Record<string, unknown>;
