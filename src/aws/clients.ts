@@ -113,6 +113,11 @@ export class AwsClients {
     return this.#placement.account ?? this.#hubAccount;
   }
 
+  /** The member account these clients were made for (`member`); undefined for the hub's own. */
+  get memberAccount(): string | undefined {
+    return this.#placement.account;
+  }
+
   /** Names the hub's account once learnt (sts:GetCallerIdentity), for the request labels. */
   identify(account: string): void {
     if (this.#placement.account === undefined) this.#hubAccount = account;

@@ -102,7 +102,7 @@ export async function reconcile(
       const started = performance.now();
       const actuals = await readBatch(kind, ctx, group);
       for (const m of group) progress?.step(target(m), "queued");
-      claimObjects(kind, group, actuals, claims);
+      claimObjects(kind, group, actuals, claims, ctx.aws.memberAccount ?? "hub");
       await Promise.all(
         group.map((m) =>
           queue.add(async () => {
@@ -149,6 +149,8 @@ function claimObjects(
   group: Manifest[],
   actuals: Map<string, unknown>,
   claims: ObjectClaims,
+  /** Objects of two accounts never conflict: the same name in each is two objects. */
+  account: string,
 ): void {
   if (!kind.resolvedIdentity) return;
   for (const m of group) {
@@ -161,7 +163,12 @@ function claimObjects(
     }
     const object = kind.resolvedIdentity(actual, toDesired(m));
     if (object === undefined) claims.release(m.key);
-    else claims.record(m.key, `${kind.kind}/${object}`, `${m.name} (${m.source.file}:${m.source.line})`);
+    else
+      claims.record(
+        m.key,
+        `${kind.kind}/${account}/${object}`,
+        `${m.name} (${m.source.file}:${m.source.line})`,
+      );
   }
   for (const m of group) {
     const rivals = claims.rivals(m.key);

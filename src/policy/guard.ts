@@ -64,7 +64,12 @@ export class Guard {
 
   /** True when some check may need the caller's account (so a dry set of manifests makes no STS call). */
   needsAccount(target: GuardTarget): boolean {
-    return this.#allow?.accounts !== undefined || namedAccount(target) !== undefined;
+    // With member accounts, every resource is told apart by account, the hub's included (design §6).
+    return (
+      this.#accounts !== undefined ||
+      this.#allow?.accounts !== undefined ||
+      namedAccount(target) !== undefined
+    );
   }
 
   /** Everything that can be decided without AWS: regions, names and the accounts the manifest names. */

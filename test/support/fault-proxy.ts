@@ -386,7 +386,8 @@ export class FaultProxy {
       await sleep(delay);
     }
 
-    let action = this.#expired(req.headers, call, at) ?? this.#pickCounted(call, at) ?? this.#pickRandom(call);
+    let action =
+      this.#expired(req.headers, call, at) ?? this.#pickCounted(call, at) ?? this.#pickRandom(call);
     if (action && "delayMs" in action) {
       this.#inject(record, action, call, at);
       record.delayMs = (record.delayMs ?? 0) + action.delayMs;
@@ -500,7 +501,9 @@ export class FaultProxy {
       const input = new URLSearchParams(body.toString("utf8"));
       const role = input.get("RoleArn") ?? "";
       const required = f.assumeRole.externalIds?.[role];
-      const refused = f.assumeRole.refuse?.includes(role) || (required !== undefined && input.get("ExternalId") !== required);
+      const refused =
+        f.assumeRole.refuse?.includes(role) ||
+        (required !== undefined && input.get("ExternalId") !== required);
       if (refused) {
         const message = `User: arn:aws:iam::${account}:user/hub is not authorized to perform: sts:AssumeRole on resource: ${role}`;
         return { kind: "assumeRole", respond: queryError("AccessDenied", 403, message) };
@@ -569,7 +572,10 @@ export class FaultProxy {
     const expires = Date.now() + expiresIn;
     if (key) this.#keyExpiry.set(key, expires);
     const expiration = new Date(expires).toISOString();
-    return { ...res, body: res.body.replace(/<Expiration>[^<]*<\/Expiration>/, `<Expiration>${expiration}</Expiration>`) };
+    return {
+      ...res,
+      body: res.body.replace(/<Expiration>[^<]*<\/Expiration>/, `<Expiration>${expiration}</Expiration>`),
+    };
   }
 
   #forward(req: IncomingMessage, body: Buffer, extra: Record<string, string> = {}): Promise<WireResponse> {
@@ -611,7 +617,8 @@ export class FaultProxy {
     const ok = res.status >= 200 && res.status < 300;
     const now = Date.now();
     const f = this.#faults;
-    if (ok && call.service === "sts" && call.operation === "AssumeRole") return this.#afterAssumeRole(res, body);
+    if (ok && call.service === "sts" && call.operation === "AssumeRole")
+      return this.#afterAssumeRole(res, body);
     if (call.service !== "lambda" || !ok) return res;
 
     if (f.esmInUseMs !== undefined) {
