@@ -140,7 +140,7 @@ describe("apply --policy", () => {
   it("says why in the text plan, and diff exits 1 on a refusal", async () => {
     const run = await cli("diff", dir, "--policy", policyFile, "--endpoint-url", proxy.endpoint);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`! FunctionEventInvokeConfig/payments (us-east-1, denied.yaml:1) failed`);
+    expect(run.stdout).toContain(`! FunctionEventInvokeConfig/payments (us-east-1, account ${TEST_ACCOUNT}, denied.yaml:1) failed`);
     expect(run.stdout).toContain(`    error DeniedByPolicy: ${DENIALS.payments}`);
     untouched();
   });
@@ -292,8 +292,12 @@ describe("the controller with a policy", () => {
     expect(metrics).toMatch(
       /retryctl_reconcile_total\{kind="FunctionEventInvokeConfig",result="error"\} [1-9]/,
     );
+    // Counted before the caller's account is known; every later hub request carries it.
     expect(metrics).toContain(
-      'retryctl_aws_requests_total{service="sts",operation="GetCallerIdentity",outcome="success"} 1',
+      'retryctl_aws_requests_total{service="sts",operation="GetCallerIdentity",account="",outcome="success"} 1',
+    );
+    expect(metrics).toMatch(
+      /^retryctl_aws_requests_total\{service="lambda",operation="ListFunctionEventInvokeConfigs",account="123456789012",outcome="success"\} [1-9]/m,
     );
     expect((await get(`${c.url}/healthz`)).status).toBe(200);
   });
