@@ -11,7 +11,8 @@ export interface ApiCall {
   /**
    * The object the call addresses, when one can be told from the request:
    * `function:<name>[:<qualifier>]`, `esm:<uuid>`, `queue:<name>`,
-   * `rule:<bus>/<rule>[/<target ids>]` (so tests can count calls per resource).
+   * `rule:<bus>/<rule>[/<target ids>]`, `role:<role ARN>` for STS AssumeRole (so tests can count calls
+   * per resource).
    */
   resource?: string;
 }
@@ -117,8 +118,12 @@ export function identify(method: string, url: string, headers: IncomingHttpHeade
     if (resource) call.resource = resource;
     return call;
   }
-  const action = new URLSearchParams(body.toString("utf8")).get("Action");
-  return { service, region, operation: action ?? `Unknown(${method} ${path})`, params: {} };
+  const form = new URLSearchParams(body.toString("utf8"));
+  const action = form.get("Action");
+  const call: ApiCall = { service, region, operation: action ?? `Unknown(${method} ${path})`, params: {} };
+  const role = action === "AssumeRole" ? form.get("RoleArn") : null;
+  if (role) call.resource = `role:${role}`;
+  return call;
 }
 
 function lambdaResource(params: Record<string, string>, qualifier: string | null): string | undefined {

@@ -87,7 +87,9 @@ describe("controller HTTP surface and lifecycle", () => {
     for (const name of CONTRACT_METRICS) {
       expect(body, name).toMatch(new RegExp(`^${name}(_bucket|_sum|_count)?(\\{[^}]*\\})? \\S+$`, "m"));
     }
-    expect(body).toMatch(/^retryctl_resources\{kind="FunctionEventInvokeConfig",account="",status="Synced"\} 1$/m);
+    expect(body).toMatch(
+      /^retryctl_resources\{kind="FunctionEventInvokeConfig",account="",status="Synced"\} 1$/m,
+    );
     expect(body).toMatch(/^retryctl_resources\{kind="QueueRedrivePolicy",account="",status="Synced"\} 1$/m);
     expect(body).toMatch(
       /^retryctl_aws_requests_total\{service="sqs",operation="GetQueueAttributes",account="",outcome="success"\} [1-9]/m,

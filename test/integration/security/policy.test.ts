@@ -140,7 +140,9 @@ describe("apply --policy", () => {
   it("says why in the text plan, and diff exits 1 on a refusal", async () => {
     const run = await cli("diff", dir, "--policy", policyFile, "--endpoint-url", proxy.endpoint);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`! FunctionEventInvokeConfig/payments (us-east-1, account ${TEST_ACCOUNT}, denied.yaml:1) failed`);
+    expect(run.stdout).toContain(
+      `! FunctionEventInvokeConfig/payments (us-east-1, account ${TEST_ACCOUNT}, denied.yaml:1) failed`,
+    );
     expect(run.stdout).toContain(`    error DeniedByPolicy: ${DENIALS.payments}`);
     untouched();
   });
