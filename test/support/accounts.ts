@@ -5,6 +5,7 @@ import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { motoEndpoint, TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "./aws.js";
+import { REPO_ROOT } from "./moto-server.js";
 import { storedZip } from "./zip.js";
 
 /** The member accounts of the design's example policy (§6); the hub is moto's default account. */
@@ -15,9 +16,11 @@ export const HUB = TEST_ACCOUNT;
 /** The role retryctl assumes in each member account, as in the README and deploy/iam-hub-assume-role.json. */
 export const memberRole = (account: string) => `arn:aws:iam::${account}:role/retryctl`;
 
-const ROOT = join(import.meta.dirname, "../..");
 /** deploy/iam-member-trust-policy.json: the trust policy shipped for member roles. */
-export const MEMBER_TRUST_POLICY = readFileSync(join(ROOT, "deploy/iam-member-trust-policy.json"), "utf8");
+export const MEMBER_TRUST_POLICY = readFileSync(
+  join(REPO_ROOT, "deploy/iam-member-trust-policy.json"),
+  "utf8",
+);
 
 export interface AccountSdk {
   lambda: LambdaClient;
