@@ -108,6 +108,8 @@ describe("fault proxy: identification and counting", () => {
       http5xx: 0,
       dropConnections: 0,
       timeout: 0,
+      credentials: 0,
+      assumeRole: 0,
       slow: 0,
     });
   });
