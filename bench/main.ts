@@ -15,6 +15,7 @@ import { type BenchConfig, FULL, LOAD_SIZES, QUICK } from "./config.js";
 import { machineInfo } from "./machine.js";
 import { scenarioManifests, writeManifests } from "./manifests.js";
 import { measureReconcile, type ReconcileMeasure, retryctlClients } from "./measure.js";
+import { runMultiAccount } from "./multi-account.js";
 import { floorsFor, type LoadMeasure, summarise } from "./report.js";
 import { buildScenario, manifestCounts, type Scenario } from "./scenario.js";
 import { driftAll, seedScenario } from "./seed.js";
@@ -50,7 +51,7 @@ function parseArgs(argv: string[]): { config: BenchConfig; out: string; parts: S
   };
   const repeats = value("--repeats");
   if (repeats) config.repeats = Number(repeats);
-  const parts = new Set((value("--parts") ?? "1,2,3,4,5").split(","));
+  const parts = new Set((value("--parts") ?? "1,2,3,4,5,6").split(","));
   return { config, out: value("--out") ?? config.name, parts };
 }
 
@@ -315,6 +316,12 @@ async function main(): Promise<void> {
       } finally {
         await cgroup?.remove();
       }
+    }
+    if (parts.has("6")) {
+      log("6 many accounts: one process, member roles, 15/s Lambda quota per account…");
+      proxy.reset();
+      result.multiAccount = await runMultiAccount(config, moto.endpoint, proxy, trees, log);
+      proxy.reset();
     }
     await rm(trees, { recursive: true, force: true });
   } finally {

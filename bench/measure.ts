@@ -3,6 +3,7 @@ import { AwsClients } from "../src/aws/clients.js";
 import { RateLimiter, type RateLimits } from "../src/aws/rate-limiter.js";
 import { reconcile } from "../src/engine/reconcile.js";
 import type { Manifest } from "../src/manifests/manifest.js";
+import type { Guard } from "../src/policy/guard.js";
 import type { FaultProxy, RequestRecord } from "../test/support/fault-proxy.js";
 
 const WRITE_RE = /^(Put|Update|Delete|Set|Create|Remove|Tag|Untag|Publish|Add)/;
@@ -111,6 +112,7 @@ export async function measureReconcile(
   clients: { aws: AwsClients; throttled: () => number },
   proxy: FaultProxy,
   concurrency = 8,
+  guard?: Guard,
 ): Promise<ReconcileMeasure> {
   const faults = proxy.faults;
   proxy.reset();
@@ -124,6 +126,7 @@ export async function measureReconcile(
     dryRun: false,
     concurrency,
     waitTimeoutMs: 120_000,
+    ...(guard ? { guard } : {}),
   });
   const ms = performance.now() - started;
   return {

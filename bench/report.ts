@@ -3,6 +3,7 @@ import type { BenchConfig } from "./config.js";
 import type { MachineInfo } from "./machine.js";
 import type { Repetition } from "./main.js";
 import type { CallCounts, ReconcileMeasure } from "./measure.js";
+import type { MultiAccountResult } from "./multi-account.js";
 import type { Scenario } from "./scenario.js";
 import { median } from "./stats.js";
 
@@ -73,6 +74,7 @@ interface Inputs {
   controllerMemory?: ControllerMemory;
   controllerMemoryShipped?: ControllerMemory & { shipped: string };
   controllerMemoryMissing?: ControllerMemory & { shipped: string };
+  multiAccount?: MultiAccountResult;
 }
 
 export interface LoadMeasure {
@@ -368,6 +370,47 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
     data.loadShipped = loadShipped;
     data.controllerMemoryShipped = ctlShipped;
     data.controllerMemoryMissing = r.controllerMemoryMissing;
+  }
+
+  const ma = r.multiAccount;
+  if (ma) {
+    const perAccount = Object.values(ma.noopLambdaPerAccount);
+    const formula = ma.floors.noopLambdaMin;
+    const ratio = ma.noopSweepQuota.ms / ma.floors.noopFloorMs;
+    lines.push(`## Part 6: ${ma.accounts} accounts × ${ma.resourcesPerAccount} manifests, one process`, "");
+    lines.push(
+      "The hub and four member accounts reached with STS AssumeRole, the quick scenario in each; " +
+        "the fault proxy applies Lambda's 15/s quota to each account on its own.",
+      "",
+      "| step | time | calls | Lambda (15/s bucket) per account | most per second, per account | throttles received | errors |",
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const [label, m] of [
+      ["cold apply (no quota)", ma.cold],
+      ["no-op sweep, 15/s per account", ma.noopSweepQuota],
+    ] as const) {
+      const lambda = label.startsWith("no-op") ? perAccount.join(" / ") : "";
+      const most = label.startsWith("no-op")
+        ? Object.values(ma.lambdaMaxPerSecondPerAccount).join(" / ")
+        : "";
+      lines.push(
+        `| ${label} | ${(m.ms / 1000).toFixed(2)} s | ${m.calls.total} | ${lambda} | ${most} | ${m.calls.throttlesInjected} | ${JSON.stringify(m.errors)} |`,
+      );
+    }
+    lines.push("");
+    targets.push(
+      {
+        target: "many accounts: no-op sweep Lambda calls per account = the single-account formula",
+        measured: `${perAccount.join(" / ")} per account; formula F + ⌈M/100⌉ = ${formula}`,
+        met: perAccount.every((n) => n === formula),
+      },
+      {
+        target: "many accounts: no-op sweep under per-account 15/s quotas ≤ 1.1 × the single-account floor",
+        measured: `${(ma.noopSweepQuota.ms / 1000).toFixed(2)} s vs floor ${(ma.floors.noopFloorMs / 1000).toFixed(2)} s (${ratio.toFixed(2)}×)`,
+        met: ratio <= 1.1,
+      },
+    );
+    data.multiAccount = { ...ma, noopSweepVsFloor: ratio };
   }
 
   lines.push("## Targets", "", "| target | measured | met |", "|---|---|---|");

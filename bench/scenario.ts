@@ -65,6 +65,8 @@ export interface TargetRes {
 /** Every object of a scenario, with the names and ARNs the manifests and the baselines use. */
 export interface Scenario {
   sizes: Sizes;
+  /** The account the scenario's objects live in (the multi-account part seeds one per member). */
+  account: string;
   endpointHost: string;
   functions: FunctionRes[];
   /** Functions with an alias config (by name). */
@@ -86,14 +88,19 @@ export interface Scenario {
 }
 
 const pad = (n: number, width = 4) => String(n).padStart(width, "0");
-const sqsArn = (name: string) => `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:${name}`;
-const lambdaArn = (name: string) => `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${name}`;
 
 /**
  * Builds the scenario's names. `endpoint` is moto's: queue URLs in moto are
  * `<endpoint>/<account>/<name>`, which the CLI baseline needs up front.
  */
-export function buildScenario(sizes: Sizes, endpoint: string, prefix = "b"): Scenario {
+export function buildScenario(
+  sizes: Sizes,
+  endpoint: string,
+  prefix = "b",
+  account = TEST_ACCOUNT,
+): Scenario {
+  const sqsArn = (name: string) => `arn:aws:sqs:${TEST_REGION}:${account}:${name}`;
+  const lambdaArn = (name: string) => `arn:aws:lambda:${TEST_REGION}:${account}:function:${name}`;
   const F = sizes.functions;
   if (F < sizes.consumersPerStream) throw new Error("need at least consumersPerStream functions");
   if (sizes.sqsMappings > sizes.queues) throw new Error("each SQS mapping needs its own redrive queue");
@@ -116,7 +123,7 @@ export function buildScenario(sizes: Sizes, endpoint: string, prefix = "b"): Sce
   for (let i = 0; i < sizes.kinesisMappings; i++) {
     if (i % c === 0) streams.push(`${prefix}-stream-${pad(streams.length)}`);
     const stream = streams[streams.length - 1] as string;
-    const sourceArn = `arn:aws:kinesis:${TEST_REGION}:${TEST_ACCOUNT}:stream/${stream}`;
+    const sourceArn = `arn:aws:kinesis:${TEST_REGION}:${account}:stream/${stream}`;
     mappings.push({
       name: `${prefix}-esm-k-${pad(i)}`,
       source: "kinesis",
@@ -134,7 +141,7 @@ export function buildScenario(sizes: Sizes, endpoint: string, prefix = "b"): Sce
       source: "dynamodb",
       fn: nextFn(),
       sourceName: table,
-      sourceArn: `arn:aws:dynamodb:${TEST_REGION}:${TEST_ACCOUNT}:table/${table}/stream/2026-01-01T00:00:00.000`,
+      sourceArn: `arn:aws:dynamodb:${TEST_REGION}:${account}:table/${table}/stream/2026-01-01T00:00:00.000`,
     });
   }
 
@@ -148,7 +155,7 @@ export function buildScenario(sizes: Sizes, endpoint: string, prefix = "b"): Sce
     return {
       name,
       arn: sqsArn(name),
-      url: `${endpoint}/${TEST_ACCOUNT}/${name}`,
+      url: `${endpoint}/${account}/${name}`,
       dlqName,
       dlqArn: sqsArn(dlqName),
     };
@@ -181,6 +188,7 @@ export function buildScenario(sizes: Sizes, endpoint: string, prefix = "b"): Sce
 
   return {
     sizes,
+    account,
     endpointHost: endpoint,
     functions,
     aliased,

@@ -12,7 +12,10 @@ export function callerAccount(aws: AwsClients, region: string): () => Promise<st
   const ask = async (): Promise<string> => {
     try {
       const out = await aws.sts(region).send(new GetCallerIdentityCommand({}));
-      if (out.Account) return out.Account;
+      if (out.Account) {
+        aws.identify(out.Account);
+        return out.Account;
+      }
       throw new ResourceError("AccountUnknown", "GetCallerIdentity returned no Account", "transient");
     } catch (err) {
       throw classifyAwsError(err, "learning the caller's account (sts:GetCallerIdentity)");

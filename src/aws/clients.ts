@@ -5,9 +5,12 @@ import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from "@smithy/core";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { rememberSecret } from "../log/secrets.js";
 import { USER_AGENT } from "../version.js";
+import { AssumeRoleError } from "./assume-role-error.js";
 import { bucketFor, type RateLimiter } from "./rate-limiter.js";
 
 export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes";
@@ -17,6 +20,8 @@ export interface RequestEvent {
   service: AwsService;
   operation: string;
   region: string;
+  /** The account the request acts in; absent for the hub's until its account is learnt (`identify`). */
+  account?: string;
   outcome: RequestOutcome;
   errorName?: string;
 }
@@ -36,6 +41,35 @@ export interface AwsClientOptions {
    */
   requestTimeoutMs?: number;
 }
+
+/** A member account reached with STS AssumeRole from the hub's credentials (design §6). */
+export interface AssumedRole {
+  account: string;
+  roleArn: string;
+  externalId?: string | undefined;
+  /** Region of the STS endpoint the role is assumed through. */
+  region: string;
+  /** STS `DurationSeconds` (900–43200); AWS's default (3600) when left out. */
+  durationSeconds?: number;
+  /** Told each time the credentials resolve (`undefined`) or fail to (the wrapped error). */
+  onResolved?: (failure: AssumeRoleError | undefined) => void;
+}
+
+type CredentialProvider = ReturnType<typeof fromTemporaryCredentials>;
+type Credentials = Awaited<ReturnType<CredentialProvider>>;
+
+/** The session name CloudTrail shows for everything retryctl does in a member account. */
+export const ROLE_SESSION_NAME = "retryctl";
+
+/** Where the clients act: the hub's own credentials, or a member's assumed ones. */
+interface Placement {
+  /** Limiter bucket part and request label; the hub's is learnt later (`identify`). */
+  account?: string;
+  credentials?: CredentialProvider;
+}
+
+/** The limiter's account part for the hub's clients: fixed, so learning the account does not split a bucket. */
+const HUB_BUCKET = "hub";
 
 const THROTTLE_NAMES = new Set([
   "TooManyRequestsException",
@@ -76,10 +110,46 @@ interface RetryStrategyLike {
  */
 export class AwsClients {
   readonly #clients = new Map<string, Client>();
+  readonly #members = new Map<string, AwsClients>();
   readonly #options: AwsClientOptions;
+  readonly #placement: Placement;
+  #hubAccount: string | undefined;
 
-  constructor(options: AwsClientOptions) {
+  constructor(options: AwsClientOptions, placement: Placement = {}) {
     this.#options = options;
+    this.#placement = placement;
+  }
+
+  /** The account these clients act in, when known (a member's always; the hub's once `identify` told it). */
+  get account(): string | undefined {
+    return this.#placement.account ?? this.#hubAccount;
+  }
+
+  /** The member account these clients were made for (`member`); undefined for the hub's own. */
+  get memberAccount(): string | undefined {
+    return this.#placement.account;
+  }
+
+  /** Names the hub's account once learnt (sts:GetCallerIdentity), for the request labels. */
+  identify(account: string): void {
+    if (this.#placement.account === undefined) this.#hubAccount = account;
+  }
+
+  /**
+   * The clients of a member account: every call is signed with credentials of
+   * `role`, assumed through STS with the hub's credentials (session name
+   * `retryctl`), cached per account and refreshed five minutes before they
+   * expire. One set per account, built on first use and shared by all regions.
+   */
+  member(role: AssumedRole): AwsClients {
+    const existing = this.#members.get(role.account);
+    if (existing) return existing;
+    const member = new AwsClients(this.#options, {
+      account: role.account,
+      credentials: this.#assume(role),
+    });
+    this.#members.set(role.account, member);
+    return member;
   }
 
   lambda(region: string): LambdaClient {
@@ -113,12 +183,52 @@ export class AwsClients {
   destroy(): void {
     for (const client of this.#clients.values()) client.destroy();
     this.#clients.clear();
+    for (const member of this.#members.values()) member.destroy();
+    this.#members.clear();
   }
 
-  #get<C extends Client>(service: AwsService, region: string, make: (config: ClientConfig) => C): C {
-    const key = `${service}/${region}`;
-    const existing = this.#clients.get(key);
-    if (existing) return existing as C;
+  /**
+   * The member's credential provider. `fromTemporaryCredentials` calls STS on
+   * every use, so it is memoised once per account here (the SDK's own rule:
+   * refresh when less than five minutes are left), and its STS client goes
+   * through the hub's limiter and counting like every other call.
+   */
+  #assume(role: AssumedRole): CredentialProvider {
+    const params: {
+      RoleArn: string;
+      RoleSessionName: string;
+      ExternalId?: string;
+      DurationSeconds?: number;
+    } = {
+      RoleArn: role.roleArn,
+      RoleSessionName: ROLE_SESSION_NAME,
+    };
+    if (role.externalId !== undefined) params.ExternalId = role.externalId;
+    if (role.durationSeconds !== undefined) params.DurationSeconds = role.durationSeconds;
+    const assume = fromTemporaryCredentials({
+      params,
+      clientConfig: this.#config(role.region),
+      clientPlugins: [{ applyToStack: (stack) => this.#instrumentStack(stack, "sts", role.region) }],
+    });
+    const resolve = async (props?: Parameters<CredentialProvider>[0]): Promise<Credentials> => {
+      try {
+        const credentials = await assume(props);
+        role.onResolved?.(undefined);
+        return credentials;
+      } catch (err) {
+        const failure = new AssumeRoleError(role.account, role.roleArn, err);
+        role.onResolved?.(failure);
+        throw failure;
+      }
+    };
+    return memoizeIdentityProvider(
+      resolve,
+      isIdentityExpired,
+      doesIdentityRequireRefresh,
+    ) as CredentialProvider;
+  }
+
+  #config(region: string): ClientConfig {
     const config: ClientConfig = {
       region,
       // CloudTrail records it as the call's userAgent: the drift feed skips retryctl's own writes by it.
@@ -134,27 +244,42 @@ export class AwsClients {
       }),
     };
     if (this.#options.endpoint) config.endpoint = this.#options.endpoint;
+    return config;
+  }
+
+  #get<C extends Client>(service: AwsService, region: string, make: (config: ClientConfig) => C): C {
+    const key = `${service}/${region}`;
+    const existing = this.#clients.get(key);
+    if (existing) return existing as C;
+    const config = this.#config(region);
+    if (this.#placement.credentials) config.credentials = this.#placement.credentials;
     const client = make(config);
     failQuotaErrorsAtOnce(client);
-    this.#instrument(client, service, region);
+    this.#instrumentStack(client.middlewareStack, service, region);
     this.#clients.set(key, client);
     return client;
   }
 
-  #instrument(client: Client, service: AwsService, region: string): void {
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware generics differ per client.
+  #instrumentStack(middlewareStack: any, service: AwsService, region: string): void {
     const { limiter, onRequest } = this.#options;
-    // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware generics differ per client.
-    const stack = client.middlewareStack as any;
+    // biome-ignore lint/suspicious/noExplicitAny: as above.
+    const stack = middlewareStack as any;
+    // fromTemporaryCredentials applies its plugins again on every refresh.
+    if ((stack.identify() as string[]).some((entry) => entry.startsWith("retryctlLimitAndCount"))) return;
+    const bucketAccount = this.#placement.account ?? HUB_BUCKET;
     // Inside the retry loop, so every attempt waits for its turn and is counted; before signing,
     // so a request that waited in a long queue is not sent with a signature dated from before it.
     stack.addRelativeTo(
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       (next: any, context: any) => async (args: any) => {
         const operation = String(context.commandName ?? "Unknown").replace(/Command$/, "");
-        await limiter.acquire(bucketFor(service, operation), region);
+        await limiter.acquire(bucketFor(service, operation), region, bucketAccount);
+        const account = this.account;
+        const where = account === undefined ? {} : { account };
         try {
           const result = await next(args);
-          onRequest?.({ service, operation, region, outcome: "success" });
+          onRequest?.({ service, operation, region, ...where, outcome: "success" });
           return result;
         } catch (err) {
           const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -163,6 +288,7 @@ export class AwsClients {
             service,
             operation,
             region,
+            ...where,
             outcome: throttled ? "throttled" : "error",
           };
           if (e.name) event.errorName = e.name;
@@ -222,4 +348,5 @@ interface ClientConfig {
   maxAttempts: number;
   requestHandler: NodeHttpHandler;
   endpoint?: string;
+  credentials?: CredentialProvider;
 }

@@ -1,3 +1,4 @@
+import { AssumeRoleError } from "./assume-role-error.js";
 import { credentialFailure } from "./credential-errors.js";
 
 /**
@@ -55,6 +56,7 @@ interface SdkLikeError {
 /** Maps an AWS SDK (or network) error to a ResourceError with a stable code and a retry class. */
 export function classifyAwsError(err: unknown, context = ""): ResourceError {
   if (err instanceof ResourceError) return err;
+  if (err instanceof AssumeRoleError) return assumeRoleFailed(err, context);
   const e = (err ?? {}) as SdkLikeError;
   const name = e.name ?? "Error";
   const status = e.$metadata?.httpStatusCode;
@@ -91,6 +93,20 @@ export function classifyAwsError(err: unknown, context = ""): ResourceError {
     return new ResourceError("InvalidParameterValue", message, "terminal", { cause: err });
   if (status === undefined) return new ResourceError("NetworkError", message, "transient", { cause: err });
   return new ResourceError(name.replace(/Exception$/, ""), message, "terminal", { cause: err });
+}
+
+/**
+ * Terminal for one call: the role, its trust policy or the external ID must
+ * change first. The controller still retries it with backoff like any failed
+ * resource, so the account recovers once the role is fixed.
+ */
+function assumeRoleFailed(err: AssumeRoleError, context: string): ResourceError {
+  const prefix = context ? `${context}: ` : "";
+  const hint =
+    "check that the role exists, that its trust policy names the hub's role and the external ID of the policy file's access entry";
+  return new ResourceError("AssumeRoleFailed", `${prefix}${err.message} (${hint})`, "terminal", {
+    cause: err,
+  });
 }
 
 /** True when the SDK error means the addressed object does not exist. */

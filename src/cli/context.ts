@@ -1,5 +1,6 @@
 import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
 import type { Logger } from "pino";
+import { Accounts } from "../aws/accounts.js";
 import { callerAccount } from "../aws/caller.js";
 import { AwsClients, type RequestEvent } from "../aws/clients.js";
 import { RateLimiter } from "../aws/rate-limiter.js";
@@ -31,9 +32,13 @@ export async function readPolicy(options: GlobalOptions): Promise<Policy | undef
   throw new Error(`invalid policy file ${options.policy}:\n${lines.join("\n")}`);
 }
 
-/** The blast-radius guard of a one-shot command: the policy, and the caller's account learnt only if needed. */
+/**
+ * The blast-radius guard of a one-shot command: the policy, the caller's
+ * account learnt only if needed, and the member accounts of its `access`.
+ */
 export function createGuard(policy: Policy | undefined, aws: AwsClients, region: string): Guard {
-  return new Guard({ policy, callerAccount: callerAccount(aws, region) });
+  const accounts = policy?.access ? new Accounts(aws, policy.access, region) : undefined;
+  return new Guard({ policy, callerAccount: callerAccount(aws, region), accounts });
 }
 
 /**

@@ -40,6 +40,7 @@ export function planJson(
       kind: r.kind,
       name: r.name,
       region: r.region,
+      account: r.account,
       action: r.action,
       changes: r.changes.map((c) => ({
         field: c.field,
@@ -77,7 +78,8 @@ export function planText(
   if (manifestErrors.length > 0) lines.push("");
   for (const r of results) {
     if (r.action === "none") continue;
-    const where = `${r.kind}/${r.name} (${r.region}, ${r.source.file}:${r.source.line})`;
+    const account = r.account === null ? "" : `, account ${r.account}`;
+    const where = `${r.kind}/${r.name} (${r.region}${account}, ${r.source.file}:${r.source.line})`;
     const note = describe(r, verb);
     lines.push(`${SYMBOL[r.action]} ${where}${note ? ` ${note}` : ""}`);
     for (const c of r.changes) lines.push(`    ${c.field}: ${show(c.actual)} -> ${show(c.desired)}`);

@@ -1,5 +1,6 @@
 import { realpath } from "node:fs/promises";
 import type { Logger } from "pino";
+import type { AccountStatus, Accounts } from "../aws/accounts.js";
 import type { AwsClients } from "../aws/clients.js";
 import { eventObjects, linesFor } from "../drift/event-objects.js";
 import type { DriftFeedStatus } from "../drift/feed.js";
@@ -48,6 +49,8 @@ export interface ControllerOptions {
   reconcile: ReconcileFn;
   /** Passed to the engine: allow-list and `spec.account` checks before any AWS call. */
   guard?: Guard;
+  /** The member accounts the guard routes to, for `/status`. */
+  accounts?: Accounts;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** How long a failed load waits before it is tried again. */
@@ -84,6 +87,8 @@ export interface StatusDocument {
   manifestErrors: ManifestError[];
   /** The CloudTrail feed, when `--drift-events-queue` is set (added by run.ts). */
   driftEvents?: DriftFeedStatus;
+  /** The member accounts of the policy's `access` and whether their role could be assumed (design §6). */
+  accounts: AccountStatus[];
 }
 
 /** Keys already reconciled in a pass (a revision's first reconcile, or one sweep round). */
@@ -191,6 +196,7 @@ export class Controller {
       ready: this.#ready,
       resources: this.#status.list(),
       manifestErrors: this.#manifestErrors.map((e) => ({ ...e })),
+      accounts: this.#o.accounts?.status().map((a) => ({ ...a, message: scrubSecrets(a.message) })) ?? [],
     };
   }
 
@@ -550,6 +556,7 @@ export class Controller {
           kind: transition.kind,
           name: transition.name,
           region: transition.region,
+          account: transition.account,
           revision: this.#revision,
           status: transition.status,
           reason: transition.reason,
@@ -612,7 +619,12 @@ export class Controller {
   }
 
   #updateGauges(): void {
-    setResourceGauge(this.#o.metrics, this.#o.kinds, this.#status.counts());
+    setResourceGauge(
+      this.#o.metrics,
+      this.#o.kinds,
+      this.#status.countsByAccount(),
+      this.#o.aws.account ?? "",
+    );
   }
 }
 
@@ -642,6 +654,7 @@ function internalError(m: Manifest, err: unknown): ResourceResult {
     kind: m.kind.kind,
     name: m.name,
     region: m.region,
+    account: specAccount(m.kind, m.spec) ?? null,
     key: m.key,
     action: "error",
     changes: [],

@@ -24,15 +24,30 @@ export function initControllerMetrics(metrics: Metrics, kinds: readonly string[]
   metrics.lastSync.set(0);
 }
 
-/** `retryctl_resources{kind,status}`: exact counts, zero for every pair without resources. */
+const SEEN = new WeakMap<Metrics, Set<string>>();
+
+/**
+ * `retryctl_resources{kind,account,status}`: exact counts, zero for every
+ * status of a (kind, account) seen, and for every kind in the hub's account
+ * (`hub`: its label, "" until learnt) so a dashboard sees each kind from the start.
+ */
 export function setResourceGauge(
   metrics: Metrics,
   kinds: readonly string[],
-  counts: Map<string, Map<ResourceStatus, number>>,
+  counts: Map<string, Map<string, Map<ResourceStatus, number>>>,
+  hub = "",
 ): void {
+  // An account whose last resource went away keeps its series, at zero.
+  const seen = SEEN.get(metrics) ?? new Set<string>();
+  SEEN.set(metrics, seen);
+  seen.add(hub);
+  for (const byAccount of counts.values()) for (const account of byAccount.keys()) seen.add(account);
   for (const kind of new Set([...kinds, ...counts.keys()])) {
-    for (const status of STATUSES) {
-      metrics.resources.set({ kind, status }, counts.get(kind)?.get(status) ?? 0);
+    const byAccount = counts.get(kind);
+    for (const account of seen) {
+      for (const status of STATUSES) {
+        metrics.resources.set({ kind, account, status }, byAccount?.get(account)?.get(status) ?? 0);
+      }
     }
   }
 }

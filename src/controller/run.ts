@@ -2,6 +2,7 @@ import { writeSync } from "node:fs";
 import { realpath } from "node:fs/promises";
 import { constants } from "node:os";
 import type { Logger } from "pino";
+import { Accounts, type AccountsOptions } from "../aws/accounts.js";
 import { callerAccount } from "../aws/caller.js";
 import { AwsClients } from "../aws/clients.js";
 import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
@@ -43,6 +44,8 @@ export interface RunControllerOptions {
    * resource outside it is an error and gets no AWS call. Read once at start.
    */
   policy?: Policy;
+  /** How member accounts are reached (the assumed sessions' duration). */
+  accessOptions?: AccountsOptions;
   /** Log here instead of stdout (tests). */
   logger?: Logger;
   /** Client-side AWS rate limits; the defaults sit below the AWS quotas. */
@@ -89,6 +92,10 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     ...(options.awsRequestTimeoutMs !== undefined ? { requestTimeoutMs: options.awsRequestTimeoutMs } : {}),
   });
 
+  const accounts = options.policy?.access
+    ? new Accounts(aws, options.policy.access, options.region, options.accessOptions)
+    : undefined;
+
   let watcher: TreeWatcher | undefined;
   let currentRoot: string | undefined;
   const hubAccount = callerAccount(aws, options.region);
@@ -105,8 +112,9 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     backoffMaxMs: options.backoff?.maxMs,
     load: (root) => loadManifests([root], { defaultRegion: options.region }),
     reconcile,
-    guard: new Guard({ policy: options.policy, callerAccount: hubAccount }),
+    guard: new Guard({ policy: options.policy, callerAccount: hubAccount, accounts }),
     ...(options.driftSettleMs !== undefined ? { driftSettleMs: options.driftSettleMs } : {}),
+    ...(accounts ? { accounts } : {}),
     onTree: async (root) => {
       currentRoot = root;
       await watcher?.retarget(root);
@@ -166,6 +174,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
       debounceMs: options.debounceMs,
       policy: options.policy ? describePolicy(options.policy) : null,
       driftEventsQueue: options.driftEventsQueue ?? null,
+      accounts: options.policy?.access?.map((a) => a.account) ?? [],
     },
     "controller started",
   );

@@ -1,4 +1,5 @@
 import type { ResourceResult } from "../engine/result.js";
+import { specAccount } from "../kinds/account.js";
 import type { FieldChange } from "../kinds/kind.js";
 import type { Manifest, ManifestError, SourceRef } from "../manifests/manifest.js";
 
@@ -10,6 +11,8 @@ export interface ResourceStatusEntry {
   kind: string;
   name: string;
   region: string;
+  /** The resource's AWS account (design §6); null while it is the hub's and the hub's account is not yet learnt. */
+  account: string | null;
   status: ResourceStatus;
   /** Stable CamelCase reason, also used in the transition log lines. */
   reason: string;
@@ -140,6 +143,7 @@ export class StatusStore {
           kind: manifest.kind.kind,
           name: manifest.name,
           region: manifest.region,
+          account: specAccount(manifest.kind, manifest.spec) ?? null,
           status: "Pending",
           reason: "Progressing",
           message,
@@ -155,6 +159,7 @@ export class StatusStore {
     Object.assign(existing.entry, {
       name: manifest.name,
       region: manifest.region,
+      account: specAccount(manifest.kind, manifest.spec) ?? existing.entry.account,
       source: { ...manifest.source },
     });
     this.#set(existing.entry, { status: "Pending", reason: "Progressing", message });
@@ -184,6 +189,7 @@ export class StatusStore {
     const e = this.#entries.get(key);
     if (!e) return undefined;
     const { status, reason } = e.entry;
+    if (result.account !== null) e.entry.account = result.account;
     this.#set(e.entry, conditionOf(result, retryInMs));
     e.entry.observedRevision = revision;
     if (e.entry.status === "Synced") e.entry.lastAppliedRevision = revision;
@@ -227,14 +233,29 @@ export class StatusStore {
       .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
   }
 
-  /** Resources per kind and status, for the `retryctl_resources` gauge. */
+  /** Resources per kind and status, for the log summaries. */
   counts(): Map<string, Map<ResourceStatus, number>> {
     const counts = new Map<string, Map<ResourceStatus, number>>();
-    for (const e of this.#entries.values()) {
-      const { kind, status } = present(e);
+    for (const [kind, byAccount] of this.countsByAccount()) {
       const byStatus = counts.get(kind) ?? new Map<ResourceStatus, number>();
-      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      for (const perAccount of byAccount.values()) {
+        for (const [status, n] of perAccount) byStatus.set(status, (byStatus.get(status) ?? 0) + n);
+      }
       counts.set(kind, byStatus);
+    }
+    return counts;
+  }
+
+  /** Resources per kind, account ("" for the hub's while unknown) and status: the `retryctl_resources` gauge. */
+  countsByAccount(): Map<string, Map<string, Map<ResourceStatus, number>>> {
+    const counts = new Map<string, Map<string, Map<ResourceStatus, number>>>();
+    for (const e of this.#entries.values()) {
+      const { kind, account, status } = present(e);
+      const byAccount = counts.get(kind) ?? new Map<string, Map<ResourceStatus, number>>();
+      const byStatus = byAccount.get(account ?? "") ?? new Map<ResourceStatus, number>();
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      byAccount.set(account ?? "", byStatus);
+      counts.set(kind, byAccount);
     }
     return counts;
   }

@@ -2,12 +2,13 @@ import PQueue from "p-queue";
 import type { Logger } from "pino";
 import type { AwsClients } from "../aws/clients.js";
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
+import { specAccount } from "../kinds/account.js";
 import type { AnyKind, DesiredResource, FieldChange, KindContext } from "../kinds/kind.js";
 import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { Manifest } from "../manifests/manifest.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { Guard } from "../policy/guard.js";
+import type { Guard, Placement } from "../policy/guard.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { ObjectClaims } from "./claims.js";
 import type { EngineProgress, ProgressTarget } from "./progress.js";
@@ -74,7 +75,7 @@ export async function reconcile(
   const candidates: Manifest[] = [];
   for (const m of manifests) {
     if (m.suspended) {
-      const result = baseResult(m, "suspended");
+      const result = base(m, "suspended", accountOf(m, options.aws));
       results.set(m, result);
       report(options, m, result, 0);
     } else candidates.push(m);
@@ -84,30 +85,35 @@ export async function reconcile(
   for (const m of candidates) progress?.step(target(m), "reading");
   const claims = options.claims ?? new ObjectClaims();
   for (const m of manifests) if (m.suspended) claims.release(m.key);
-  const refusals = await Promise.all(candidates.map((m) => options.guard?.check(m)));
-  const active: Manifest[] = [];
+  const placements = await Promise.all(candidates.map((m) => options.guard?.place(m) ?? {}));
+  // Per account: its own clients (credentials, limiter buckets), so accounts reconcile side by side.
+  const accounts = new Map<AwsClients, { ctx: KindContext; manifests: Manifest[] }>();
   candidates.forEach((m, i) => {
-    const refused = refusals[i];
-    if (!refused) {
-      active.push(m);
+    const placed = placements[i] as ResourceError | Placement;
+    if (!(placed instanceof ResourceError)) {
+      const aws = placed.aws ?? options.aws;
+      const entry = accounts.get(aws) ?? { ctx: { aws, log: options.log }, manifests: [] };
+      entry.manifests.push(m);
+      accounts.set(aws, entry);
       return;
     }
     claims.release(m.key);
-    const result = errorResult(m, [], refused);
+    const result = errorResult(m, [], placed, accountOf(m, options.aws));
     results.set(m, result);
     progress?.done(target(m));
     report(options, m, result, 0);
   });
 
-  const ctx: KindContext = { aws: options.aws, log: options.log };
-  const byKind = Map.groupBy(active, (m) => m.kind);
+  const groups = [...accounts.values()].flatMap(({ ctx, manifests: placed }) =>
+    [...Map.groupBy(placed, (m) => m.kind)].map(([kind, group]) => ({ ctx, kind, group })),
+  );
   await Promise.all(
-    [...byKind].map(async ([kind, group]) => {
+    groups.map(async ({ ctx, kind, group }) => {
       const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
       const started = performance.now();
       const actuals = await readBatch(kind, ctx, group);
       for (const m of group) progress?.step(target(m), "queued");
-      claimObjects(kind, group, actuals, claims, options);
+      claimObjects(kind, group, actuals, claims, options, ctx.aws.memberAccount ?? "hub");
       await Promise.all(
         group.map((m) =>
           queue.add(async () => {
@@ -121,6 +127,14 @@ export async function reconcile(
     }),
   );
   return manifests.map((m) => results.get(m) as ResourceResult);
+}
+
+/**
+ * The account a result is about: the manifest's, else the clients' (a member's,
+ * or the hub's once learnt); null when the hub's account was never needed.
+ */
+function accountOf(m: Manifest, aws: AwsClients): string | null {
+  return specAccount(m.kind, m.spec) ?? aws.account ?? null;
 }
 
 async function readBatch(kind: AnyKind, ctx: KindContext, group: Manifest[]): Promise<Map<string, unknown>> {
@@ -147,6 +161,8 @@ function claimObjects(
   actuals: Map<string, unknown>,
   claims: ObjectClaims,
   options: EngineOptions,
+  /** Objects of two accounts never conflict: the same name in each is two objects. */
+  account: string,
 ): void {
   if (!kind.resolvedIdentity) return;
   for (const m of group) {
@@ -160,7 +176,12 @@ function claimObjects(
     claims.read(m.key);
     const object = kind.resolvedIdentity(actual, toDesired(m));
     if (object === undefined) claims.release(m.key);
-    else claims.record(m.key, `${kind.kind}/${object}`, `${m.name} (${m.source.file}:${m.source.line})`);
+    else
+      claims.record(
+        m.key,
+        `${kind.kind}/${account}/${object}`,
+        `${m.name} (${m.source.file}:${m.source.line})`,
+      );
   }
   for (const m of group) {
     const rivals = claims.rivals(m.key);
@@ -216,6 +237,8 @@ async function reconcileResource(
 ): Promise<ResourceResult> {
   const deadline = Date.now() + options.waitTimeoutMs;
   const mode = m.mode ?? options.mode;
+  const account = accountOf(m, ctx.aws);
+  const baseResult = (m: Manifest, action: ResourceResult["action"]) => base(m, action, account);
   let actual = initial;
   for (let attempt = 0; ; attempt++) {
     let changes: FieldChange[] = [];
@@ -237,7 +260,7 @@ async function reconcileResource(
       const error = classifyAwsError(err, `${m.kind.kind}/${m.name}`);
       const delay = backoffDelay(attempt);
       if (error.retry === "terminal" || Date.now() + delay > deadline || options.signal?.aborted) {
-        return errorResult(m, changes, error);
+        return errorResult(m, changes, error, account);
       }
       options.log.debug(
         { kind: m.kind.kind, name: m.name, code: error.code, retry: error.retry, delayMs: delay },
@@ -255,7 +278,15 @@ function report(options: EngineOptions, m: Manifest, result: ResourceResult, sec
   const { metrics, log, revision } = options;
   const kind = m.kind.kind;
   const cause = result.changes.length > 0 ? options.driftCause?.(m.key) : undefined;
-  const fields = { kind, name: m.name, region: m.region, revision, action: result.action, ...cause };
+  const fields = {
+    kind,
+    name: m.name,
+    region: m.region,
+    account: result.account,
+    revision,
+    action: result.action,
+    ...cause,
+  };
   if (result.changes.length > 0) metrics?.driftDetected.inc({ kind });
   if (metrics) {
     metrics.reconcileTotal.inc({ kind, result: metricResult(result) });
@@ -281,19 +312,25 @@ function metricResult(result: ResourceResult): "synced" | "changed" | "error" | 
 }
 
 /** The result of a failed resource; the message may quote AWS, so credentials are scrubbed from it. */
-function errorResult(m: Manifest, changes: FieldChange[], error: ResourceError): ResourceResult {
+function errorResult(
+  m: Manifest,
+  changes: FieldChange[],
+  error: ResourceError,
+  account: string | null,
+): ResourceResult {
   return {
-    ...baseResult(m, "error"),
+    ...base(m, "error", account),
     changes,
     error: { code: error.code, message: scrubSecrets(error.message), retry: error.retry },
   };
 }
 
-function baseResult(m: Manifest, action: ResourceResult["action"]): ResourceResult {
+function base(m: Manifest, action: ResourceResult["action"], account: string | null): ResourceResult {
   return {
     kind: m.kind.kind,
     name: m.name,
     region: m.region,
+    account,
     key: m.key,
     action,
     changes: [],

@@ -9,6 +9,8 @@ export interface ResourceResult {
   kind: string;
   name: string;
   region: string;
+  /** The AWS account of the resource (design §6); null when it is the hub's and its account was never learnt. */
+  account: string | null;
   key: string;
   action: Action;
   changes: FieldChange[];

@@ -24,14 +24,14 @@ export function createMetrics() {
   });
   const resources = new Gauge({
     name: "retryctl_resources",
-    help: "Managed resources by kind and status.",
-    labelNames: ["kind", "status"] as const,
+    help: "Managed resources by kind, AWS account and status.",
+    labelNames: ["kind", "account", "status"] as const,
     registers: [registry],
   });
   const awsRequests = new Counter({
     name: "retryctl_aws_requests_total",
-    help: "AWS API requests sent (each attempt), by outcome.",
-    labelNames: ["service", "operation", "outcome"] as const,
+    help: "AWS API requests sent (each attempt), by AWS account and outcome.",
+    labelNames: ["service", "operation", "account", "outcome"] as const,
     registers: [registry],
   });
   const manifestErrors = new Gauge({
@@ -94,8 +94,13 @@ export function createMetrics() {
       }
     },
     /** `AwsClients` `onRequest` hook that counts every attempt in retryctl_aws_requests_total. */
-    countAwsRequest: (e: { service: string; operation: string; outcome: string }) =>
-      awsRequests.inc({ service: e.service, operation: e.operation, outcome: e.outcome }),
+    countAwsRequest: (e: { service: string; operation: string; account?: string; outcome: string }) =>
+      awsRequests.inc({
+        service: e.service,
+        operation: e.operation,
+        account: e.account ?? "",
+        outcome: e.outcome,
+      }),
   };
 }
 

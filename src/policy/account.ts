@@ -21,25 +21,29 @@ export function namedAccount(target: GuardTarget): NamedAccount | ResourceError 
   return named;
 }
 
+/** Where a resource is reconciled: the hub's own account, or a member reached through `access`. */
+export type AccountRoute = { account: string; member: boolean };
+
 /**
  * The account a resource lives in: the one the manifest names, else the
- * caller's. Until other accounts can be configured (design §6, `access`), a
- * named account that is not the caller's is refused before any AWS call for
- * it, so a function ARN of another account never changes the caller's
- * same-named function. Multi-account routing replaces only the refusal.
+ * caller's (the hub). A named account that is neither the hub's nor listed in
+ * the policy file's `access` is refused before any AWS call for it, so a
+ * function ARN of another account never changes the hub's same-named function.
  */
 export async function resourceAccount(
   target: GuardTarget,
   callerAccount: () => Promise<string>,
-): Promise<string | ResourceError> {
+  configured: (account: string) => boolean = () => false,
+): Promise<AccountRoute | ResourceError> {
   const named = namedAccount(target);
   if (named instanceof ResourceError) return named;
   const caller = await callerAccount();
-  if (named === undefined || named.account === caller) return caller;
+  if (named === undefined || named.account === caller) return { account: caller, member: false };
+  if (configured(named.account)) return { account: named.account, member: true };
   return new ResourceError(
     "AccountNotConfigured",
     `${named.field} names account ${named.account}, but the credentials in use are of account ${caller} ` +
-      "and no other account is configured; not touching it",
+      "and the policy file's access lists no role for that account; not touching it",
     "terminal",
   );
 }

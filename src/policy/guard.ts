@@ -1,3 +1,5 @@
+import type { Accounts } from "../aws/accounts.js";
+import type { AwsClients } from "../aws/clients.js";
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
 import type { AnyKind, Scope } from "../kinds/kind.js";
 import { UNRESOLVED_REGION } from "../manifests/validate.js";
@@ -16,6 +18,18 @@ export interface GuardOptions {
   policy?: Policy | undefined;
   /** The credentials' account (`sts:GetCallerIdentity`, memoised); asked only when a check needs it. */
   callerAccount?: (() => Promise<string>) | undefined;
+  /** The member accounts of the policy's `access`, reached with their own clients (design §6). */
+  accounts?: Accounts | undefined;
+}
+
+/**
+ * Where the guard sends a resource it allows: `account` when known (named by
+ * the manifest, or learnt for a check), and the member's clients when it is
+ * not the hub's account (undefined: the hub's own clients).
+ */
+export interface Placement {
+  account?: string;
+  aws?: AwsClients;
 }
 
 const NAME_DIMENSIONS = [
@@ -40,15 +54,22 @@ function denied(message: string): ResourceError {
 export class Guard {
   readonly #allow: Allow | undefined;
   readonly #callerAccount: (() => Promise<string>) | undefined;
+  readonly #accounts: Accounts | undefined;
 
   constructor(options: GuardOptions = {}) {
     this.#allow = options.policy?.allow;
     this.#callerAccount = options.callerAccount;
+    this.#accounts = options.accounts;
   }
 
   /** True when some check may need the caller's account (so a dry set of manifests makes no STS call). */
   needsAccount(target: GuardTarget): boolean {
-    return this.#allow?.accounts !== undefined || namedAccount(target) !== undefined;
+    // With member accounts, every resource is told apart by account, the hub's included (design §6).
+    return (
+      this.#accounts !== undefined ||
+      this.#allow?.accounts !== undefined ||
+      namedAccount(target) !== undefined
+    );
   }
 
   /** Everything that can be decided without AWS: regions, names and the accounts the manifest names. */
@@ -86,8 +107,19 @@ export class Guard {
 
   /** The full check: `offline`, then the credentials' account against `spec.account` and `allow.accounts`. */
   async check(target: GuardTarget): Promise<ResourceError | undefined> {
+    const placed = await this.place(target);
+    return placed instanceof ResourceError ? placed : undefined;
+  }
+
+  /**
+   * `check`, and where the resource goes when allowed: the hub, or the member
+   * account it names. A member's account is confirmed from its assumed
+   * credentials (their sts:GetCallerIdentity), not taken from configuration.
+   */
+  async place(target: GuardTarget): Promise<ResourceError | Placement> {
     const refused = this.offline(target);
-    if (refused || !this.needsAccount(target)) return refused;
+    if (refused) return refused;
+    if (!this.needsAccount(target)) return {};
     if (!this.#callerAccount) {
       return new ResourceError(
         "AccountUnknown",
@@ -100,15 +132,48 @@ export class Guard {
     } catch (err) {
       return classifyAwsError(err);
     }
-    const account = await resourceAccount(target, async () => caller);
-    if (account instanceof ResourceError) return account;
+    const members = this.#accounts;
+    const route = await resourceAccount(
+      target,
+      async () => caller,
+      (account) => members?.configured(account) ?? false,
+    );
+    if (route instanceof ResourceError) return route;
+    if (route.member && members) return this.#member(route.account, members);
     const accounts = this.#allow?.accounts;
     if (accounts && !accounts.includes(caller)) {
       return denied(
         `account ${caller} (the credentials' account) is not in allow.accounts ${list(accounts)}`,
       );
     }
-    return undefined;
+    return { account: caller };
+  }
+
+  async #member(account: string, members: Accounts): Promise<ResourceError | Placement> {
+    const aws = members.clients(account);
+    const learn = members.callerAccount(account);
+    if (!aws || !learn)
+      return new ResourceError("AccountNotConfigured", `account ${account} has no access entry`);
+    let assumed: string;
+    try {
+      assumed = await learn();
+    } catch (err) {
+      return classifyAwsError(err, `reaching account ${account}`);
+    }
+    if (assumed !== account) {
+      return new ResourceError(
+        "AccountMismatch",
+        `the credentials assumed for account ${account} are of account ${assumed}; not touching it`,
+        "terminal",
+      );
+    }
+    const accounts = this.#allow?.accounts;
+    if (accounts && !accounts.includes(assumed)) {
+      return denied(
+        `account ${assumed} (the assumed credentials' account) is not in allow.accounts ${list(accounts)}`,
+      );
+    }
+    return { account, aws };
   }
 
   /**

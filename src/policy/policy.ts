@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseArn } from "../aws/arn.js";
 import { API_VERSION, metadataSchema } from "../manifests/envelope.js";
 import { accountSchema, regionSchema } from "../manifests/fields.js";
 import { describeIssues, PARSE_OPTIONS } from "../manifests/issues.js";
@@ -32,15 +33,63 @@ export const allowSchema = z.strictObject({
   rules: z.array(namePattern).optional(),
 });
 
-export const policySchema = z.strictObject({
-  apiVersion: z.literal(API_VERSION, { error: `must be ${API_VERSION}` }),
-  kind: z.literal(POLICY_KIND, { error: `must be ${POLICY_KIND}` }),
-  metadata: metadataSchema.optional(),
-  allow: allowSchema,
+/** An IAM role ARN (`arn:aws:iam::123456789012:role/path/name`). */
+const roleArnSchema = z.string().superRefine((value, ctx) => {
+  const arn = parseArn(value);
+  if (arn?.service === "iam" && arn.region === "" && /^role\/./.test(arn.resource)) return;
+  ctx.addIssue({
+    code: "custom",
+    message: "must be an IAM role ARN such as arn:aws:iam::111111111111:role/retryctl",
+  });
 });
+
+/** How the hub reaches another account (design §6): STS AssumeRole of `roleArn`, with `externalId` when given. */
+export const accessSchema = z
+  .strictObject({
+    account: accountSchema,
+    roleArn: roleArnSchema,
+    // STS: 2–1224 characters of [\w+=,.@:/-].
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, "must be 2 to 1224 letters, digits or +=,.@:/-")
+      .optional(),
+  })
+  .superRefine((entry, ctx) => {
+    const inArn = parseArn(entry.roleArn)?.account;
+    if (inArn !== undefined && inArn !== entry.account) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["roleArn"],
+        message: `names account ${inArn}, but account is ${entry.account}: a member role lives in its own account`,
+      });
+    }
+  });
+
+export const policySchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION, { error: `must be ${API_VERSION}` }),
+    kind: z.literal(POLICY_KIND, { error: `must be ${POLICY_KIND}` }),
+    metadata: metadataSchema.optional(),
+    allow: allowSchema,
+    access: z.array(accessSchema).optional(),
+  })
+  .superRefine((policy, ctx) => {
+    const seen = new Set<string>();
+    policy.access?.forEach((entry, i) => {
+      if (seen.has(entry.account)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["access", i, "account"],
+          message: `account ${entry.account} is listed twice`,
+        });
+      }
+      seen.add(entry.account);
+    });
+  });
 
 export type Policy = z.infer<typeof policySchema>;
 export type Allow = Policy["allow"];
+export type Access = NonNullable<Policy["access"]>[number];
 
 export type PolicyLoad = { ok: true; policy: Policy } | { ok: false; errors: ManifestError[] };
 

@@ -12,7 +12,7 @@ export interface ApiCall {
    * The object the call addresses, when one can be told from the request:
    * `function:<name>[:<qualifier>]`, `esm:<uuid>`, `queue:<name>`,
    * `rule:<bus>/<rule>[/<target ids>]`, `subscription:<arn>`, `scheduler:<name>`,
-   * `pipes:<name>` (so tests can count calls per resource).
+   * `pipes:<name>`, `role:<role ARN>` for STS AssumeRole (so tests can count calls per resource).
    */
   resource?: string;
 }
@@ -155,6 +155,8 @@ export function identify(method: string, url: string, headers: IncomingHttpHeade
   const call: ApiCall = { service, region, operation: action ?? `Unknown(${method} ${path})`, params: {} };
   const subscription = service === "sns" ? form.get("SubscriptionArn") : null;
   if (subscription) call.resource = `subscription:${subscription}`;
+  const role = action === "AssumeRole" ? form.get("RoleArn") : null;
+  if (role) call.resource = `role:${role}`;
   return call;
 }
 

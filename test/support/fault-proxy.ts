@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { motoEndpoint } from "./aws.js";
+import { motoEndpoint, TEST_ACCOUNT } from "./aws.js";
 import {
   type ApiCall,
   type CredentialFault,
   credentialErrorResponse,
   identify,
   lambdaError,
+  queryError,
   serverErrorResponse,
   throttleResponse,
   type WireResponse,
@@ -18,6 +19,8 @@ import {
 export interface Match {
   service?: string;
   operation?: string;
+  /** The account the request acts in (see `RequestRecord.account`). */
+  account?: string;
 }
 
 /**
@@ -60,8 +63,22 @@ export interface RandomFaults {
  * fault to `undefined` to switch it off.
  */
 export interface FaultSettings {
-  /** Lambda's shared control-plane quota: a token bucket over every Lambda call but GetFunction and Invoke. */
+  /**
+   * Lambda's shared control-plane quota: a token bucket over every Lambda call but GetFunction and Invoke,
+   * one per account (AWS's quota is per account and region; the tests use one region).
+   */
   lambdaQuota?: { rps: number; burst?: number };
+  /**
+   * STS AssumeRole answers AccessDenied, as AWS does for a role that does not exist or whose trust
+   * policy does not admit the caller (`refuse`: role ARNs), or for an external ID other than the one
+   * the role's trust policy names (`externalIds`: role ARN → the ID it requires). moto checks neither.
+   */
+  assumeRole?: { refuse?: string[]; externalIds?: Record<string, string> };
+  /**
+   * Assumed credentials expire this many ms after they are issued (the `Expiration` of AssumeRole's
+   * answer), so refreshing can be seen without waiting STS's 15-minute minimum. moto never expires keys.
+   */
+  assumedExpiresInMs?: number;
   /** Matching requests are throttled the way their service throttles. */
   throttle?: Match & { service: string } & Budget;
   /** An Update/Delete of an ESM within N ms of its last successful Create/Update is ResourceInUseException. */
@@ -108,12 +125,18 @@ export type FaultKind =
   | "dropConnections"
   | "timeout"
   | "credentials"
+  | "assumeRole"
   | "slow";
 
 export interface RequestRecord {
   service: string;
   operation: string;
   region: string;
+  /**
+   * The account the request acts in: the one whose role issued its access key (learnt from the
+   * AssumeRole answers that passed through), else the `x-moto-account-id` header, else the test account.
+   */
+  account: string;
   /** The object addressed (see ApiCall.resource), when the request names one. */
   resource?: string;
   /** Epoch ms when the request arrived. */
@@ -167,8 +190,12 @@ export class FaultProxy {
   #faults: FaultSettings = {};
   #records: RequestRecord[] = [];
   #injections: Injection[] = [];
-  #tokens = 0;
-  #tokensAt = 0;
+  /** Per account: Lambda quota tokens and when they were last topped up. */
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /** Access key ID → account, from AssumeRole answers. */
+  readonly #keyAccounts = new Map<string, string>();
+  /** Access key ID → when it expires (epoch ms), for keys whose life `assumedExpiresInMs` set. */
+  readonly #keyExpiry = new Map<string, number>();
   // Per ESM UUID: when the last successful change finished, and what it was.
   readonly #esmBusy = new Map<string, { until: number; state: "Creating" | "Updating" }>();
   /** End of each time-boxed (`forMs`) fault. */
@@ -220,10 +247,7 @@ export class FaultProxy {
       if (forMs === undefined) this.#until.delete(key);
       else this.#until.set(key, now + forMs);
     }
-    if (faults.lambdaQuota) {
-      this.#tokens = faults.lambdaQuota.burst ?? faults.lambdaQuota.rps;
-      this.#tokensAt = now;
-    }
+    if (faults.lambdaQuota) this.#buckets.clear();
     if ("random" in faults) {
       const random = faults.random;
       if (random) checkRandom(random);
@@ -269,6 +293,7 @@ export class FaultProxy {
       dropConnections: 0,
       timeout: 0,
       credentials: 0,
+      assumeRole: 0,
       slow: 0,
     };
     for (const i of this.#injections) out[i.fault]++;
@@ -324,6 +349,8 @@ export class FaultProxy {
   /** Switches every fault off and forgets counts, injections and busy windows. */
   reset(): void {
     this.#faults = {};
+    this.#buckets.clear();
+    this.#keyExpiry.clear();
     this.#records = [];
     this.#injections = [];
     this.#esmBusy.clear();
@@ -346,6 +373,7 @@ export class FaultProxy {
       service: call.service,
       operation: call.operation,
       region: call.region,
+      account: this.#accountOf(req.headers),
       at,
       status: 0,
     };
@@ -358,7 +386,8 @@ export class FaultProxy {
       await sleep(delay);
     }
 
-    let action = this.#pickCounted(call, at) ?? this.#pickRandom(call);
+    let action =
+      this.#expired(req.headers, call, at) ?? this.#pickCounted(call, at) ?? this.#pickRandom(call);
     if (action && "delayMs" in action) {
       this.#inject(record, action, call, at);
       record.delayMs = (record.delayMs ?? 0) + action.delayMs;
@@ -366,7 +395,7 @@ export class FaultProxy {
       action = undefined;
     }
     // After any delay: the quota bucket and busy windows are about when the request reaches "AWS".
-    action ??= this.#pickStateful(call, body, Date.now());
+    action ??= this.#pickStateful(call, body, Date.now(), record.account);
 
     if (action) this.#inject(record, action, call, at);
     if (action && "drop" in action) {
@@ -395,7 +424,7 @@ export class FaultProxy {
     if (functionUpdate && upstream.status === 409) {
       this.#inject(record, { kind: "functionConflict", respond: upstream }, call, at);
     }
-    const response = this.#afterForward(call, upstream);
+    const response = this.#afterForward(call, upstream, body);
     if (action && "lateMs" in action) await closedOrAfter(res, at + action.lateMs - Date.now());
     // The client gave up meanwhile (its timeout, or the process died): AWS did the work, no answer arrived.
     if (res.destroyed) return;
@@ -462,11 +491,23 @@ export class FaultProxy {
     return { ...randomAction(kind, call.service, param, r), random: kind };
   }
 
-  #pickStateful(call: ApiCall, body: Buffer, now: number): Action | undefined {
+  #pickStateful(call: ApiCall, body: Buffer, now: number, account: string): Action | undefined {
     const f = this.#faults;
     if (f.lambdaQuota && call.service === "lambda" && !NO_QUOTA_OPERATIONS.has(call.operation)) {
-      const retryAfter = this.#takeToken(f.lambdaQuota, now);
+      const retryAfter = this.#takeToken(f.lambdaQuota, now, account);
       if (retryAfter > 0) return { kind: "lambdaQuota", respond: throttleResponse("lambda", retryAfter) };
+    }
+    if (f.assumeRole && call.service === "sts" && call.operation === "AssumeRole") {
+      const input = new URLSearchParams(body.toString("utf8"));
+      const role = input.get("RoleArn") ?? "";
+      const required = f.assumeRole.externalIds?.[role];
+      const refused =
+        f.assumeRole.refuse?.includes(role) ||
+        (required !== undefined && input.get("ExternalId") !== required);
+      if (refused) {
+        const message = `User: arn:aws:iam::${account}:user/hub is not authorized to perform: sts:AssumeRole on resource: ${role}`;
+        return { kind: "assumeRole", respond: queryError("AccessDenied", 403, message) };
+      }
     }
     if (f.esmInUseMs !== undefined && call.service === "lambda") {
       const uuid = call.params.UUID;
@@ -489,16 +530,52 @@ export class FaultProxy {
     return undefined;
   }
 
-  /** Returns 0 when a token was taken, else the whole seconds until one is available. */
-  #takeToken(quota: { rps: number; burst?: number }, now: number): number {
+  /** Returns 0 when a token of the account's bucket was taken, else the whole seconds until one is available. */
+  #takeToken(quota: { rps: number; burst?: number }, now: number, account: string): number {
     const capacity = quota.burst ?? quota.rps;
-    this.#tokens = Math.min(capacity, this.#tokens + ((now - this.#tokensAt) / 1000) * quota.rps);
-    this.#tokensAt = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+    const bucket = this.#buckets.get(account) ?? { tokens: capacity, at: now };
+    this.#buckets.set(account, bucket);
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * quota.rps);
+    bucket.at = now;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
       return 0;
     }
-    return Math.max(1, Math.ceil((1 - this.#tokens) / quota.rps));
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / quota.rps));
+  }
+
+  /** A request signed with an assumed key past the expiry this proxy gave it is refused, as AWS does. */
+  #expired(headers: IncomingMessage["headers"], call: ApiCall, now: number): Action | undefined {
+    const key = /Credential=([^/,\s]+)\//.exec(headers.authorization ?? "")?.[1];
+    const expires = key === undefined ? undefined : this.#keyExpiry.get(key);
+    if (expires === undefined || now < expires) return undefined;
+    const service = call.service === "lambda" ? "lambda" : "sts";
+    return { kind: "credentials", respond: credentialErrorResponse(service, "expired") };
+  }
+
+  #accountOf(headers: IncomingMessage["headers"]): string {
+    const key = /Credential=([^/,\s]+)\//.exec(headers.authorization ?? "")?.[1];
+    const learnt = key === undefined ? undefined : this.#keyAccounts.get(key);
+    if (learnt) return learnt;
+    const header = headers["x-moto-account-id"];
+    return typeof header === "string" ? header : TEST_ACCOUNT;
+  }
+
+  /** Learns which account an assumed access key acts in; shortens its life when asked to. */
+  #afterAssumeRole(res: WireResponse, body: Buffer): WireResponse {
+    const role = new URLSearchParams(body.toString("utf8")).get("RoleArn") ?? "";
+    const account = /^arn:[^:]+:iam::(\d{12}):/.exec(role)?.[1];
+    const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(res.body)?.[1];
+    if (account && key) this.#keyAccounts.set(key, account);
+    const expiresIn = this.#faults.assumedExpiresInMs;
+    if (expiresIn === undefined) return res;
+    const expires = Date.now() + expiresIn;
+    if (key) this.#keyExpiry.set(key, expires);
+    const expiration = new Date(expires).toISOString();
+    return {
+      ...res,
+      body: res.body.replace(/<Expiration>[^<]*<\/Expiration>/, `<Expiration>${expiration}</Expiration>`),
+    };
   }
 
   #forward(req: IncomingMessage, body: Buffer, extra: Record<string, string> = {}): Promise<WireResponse> {
@@ -536,10 +613,12 @@ export class FaultProxy {
   }
 
   /** Starts busy windows after successful changes and shows them in reads, as AWS does. */
-  #afterForward(call: ApiCall, res: WireResponse): WireResponse {
+  #afterForward(call: ApiCall, res: WireResponse, body: Buffer): WireResponse {
     const ok = res.status >= 200 && res.status < 300;
     const now = Date.now();
     const f = this.#faults;
+    if (ok && call.service === "sts" && call.operation === "AssumeRole")
+      return this.#afterAssumeRole(res, body);
     if (call.service !== "lambda" || !ok) return res;
 
     if (f.esmInUseMs !== undefined) {
@@ -581,10 +660,11 @@ export function startFaultProxy(target?: string): Promise<FaultProxy> {
   return FaultProxy.start(target);
 }
 
-function matches(match: Match, call: { service: string; operation: string }): boolean {
+function matches(match: Match, call: { service: string; operation: string; account?: string }): boolean {
   return (
     (match.service === undefined || match.service === call.service) &&
-    (match.operation === undefined || match.operation === call.operation)
+    (match.operation === undefined || match.operation === call.operation) &&
+    (match.account === undefined || match.account === call.account)
   );
 }
 

@@ -112,6 +112,7 @@ describe("fault proxy: identification and counting", () => {
       dropConnections: 0,
       timeout: 0,
       credentials: 0,
+      assumeRole: 0,
       slow: 0,
     });
   });

@@ -78,8 +78,12 @@ describe("drift made by hand", () => {
     expect(entry?.message).toContain("maxReceiveCount 42 -> 5");
     const metrics = (await get(`${c.url}/metrics`)).body;
     expect(metrics).toMatch(/^retryctl_drift_detected_total\{kind="QueueRedrivePolicy"\} [1-9]\d*$/m);
-    expect(metrics).toMatch(/^retryctl_resources\{kind="QueueRedrivePolicy",status="Drifted"\} 1$/m);
-    expect(metrics).toMatch(/^retryctl_resources\{kind="QueueRedrivePolicy",status="Synced"\} 0$/m);
+    expect(metrics).toMatch(
+      /^retryctl_resources\{kind="QueueRedrivePolicy",account="",status="Drifted"\} 1$/m,
+    );
+    expect(metrics).toMatch(
+      /^retryctl_resources\{kind="QueueRedrivePolicy",account="",status="Synced"\} 0$/m,
+    );
 
     // Another sweep later, AWS still has the hand-made value.
     await new Promise((r) => setTimeout(r, RESYNC_MS + 500));

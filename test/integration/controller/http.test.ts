@@ -89,10 +89,12 @@ describe("controller HTTP surface and lifecycle", () => {
     for (const name of CONTRACT_METRICS) {
       expect(body, name).toMatch(new RegExp(`^${name}(_bucket|_sum|_count)?(\\{[^}]*\\})? \\S+$`, "m"));
     }
-    expect(body).toMatch(/^retryctl_resources\{kind="FunctionEventInvokeConfig",status="Synced"\} 1$/m);
-    expect(body).toMatch(/^retryctl_resources\{kind="QueueRedrivePolicy",status="Synced"\} 1$/m);
     expect(body).toMatch(
-      /^retryctl_aws_requests_total\{service="sqs",operation="GetQueueAttributes",outcome="success"\} [1-9]/m,
+      /^retryctl_resources\{kind="FunctionEventInvokeConfig",account="",status="Synced"\} 1$/m,
+    );
+    expect(body).toMatch(/^retryctl_resources\{kind="QueueRedrivePolicy",account="",status="Synced"\} 1$/m);
+    expect(body).toMatch(
+      /^retryctl_aws_requests_total\{service="sqs",operation="GetQueueAttributes",account="",outcome="success"\} [1-9]/m,
     );
     expect(body).toMatch(/^retryctl_workqueue_depth 0$/m);
     // Every drift feed result is exported from the start, feed configured or not (design §10).

@@ -143,7 +143,7 @@ describe("apply --policy", () => {
     expect(run.code).toBe(1);
     // The folder is outside the current directory: files are named by their absolute path.
     expect(run.stdout).toContain(
-      `! FunctionEventInvokeConfig/payments (us-east-1, ${join(dir, "denied.yaml")}:1) failed`,
+      `! FunctionEventInvokeConfig/payments (us-east-1, account ${TEST_ACCOUNT}, ${join(dir, "denied.yaml")}:1) failed`,
     );
     expect(run.stdout).toContain(`    error DeniedByPolicy: ${DENIALS.payments}`);
     untouched();
@@ -249,7 +249,7 @@ describe("spec.account", () => {
       action: "error",
       error: {
         code: "AccountNotConfigured",
-        message: `spec.account names account 210987654321, but the credentials in use are of account ${TEST_ACCOUNT} and no other account is configured; not touching it`,
+        message: `spec.account names account 210987654321, but the credentials in use are of account ${TEST_ACCOUNT} and the policy file's access lists no role for that account; not touching it`,
       },
     });
     expect(addressed()).toEqual(["function:orders-processor"]);
@@ -296,8 +296,12 @@ describe("the controller with a policy", () => {
     expect(metrics).toMatch(
       /retryctl_reconcile_total\{kind="FunctionEventInvokeConfig",result="error"\} [1-9]/,
     );
+    // Counted before the caller's account is known; every later hub request carries it.
     expect(metrics).toContain(
-      'retryctl_aws_requests_total{service="sts",operation="GetCallerIdentity",outcome="success"} 1',
+      'retryctl_aws_requests_total{service="sts",operation="GetCallerIdentity",account="",outcome="success"} 1',
+    );
+    expect(metrics).toMatch(
+      /^retryctl_aws_requests_total\{service="lambda",operation="ListFunctionEventInvokeConfigs",account="123456789012",outcome="success"\} [1-9]/m,
     );
     expect((await get(`${c.url}/healthz`)).status).toBe(200);
   });

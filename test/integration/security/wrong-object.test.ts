@@ -125,7 +125,7 @@ describe("a resource named in another account (item 1)", () => {
         changes: [],
         error: {
           code: "AccountNotConfigured",
-          message: `${field} names account ${OTHER}, but the credentials in use are of account ${TEST_ACCOUNT} and no other account is configured; not touching it`,
+          message: `${field} names account ${OTHER}, but the credentials in use are of account ${TEST_ACCOUNT} and the policy file's access lists no role for that account; not touching it`,
         },
       });
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AssumeRoleError } from "../../../src/aws/assume-role-error.js";
 import { credentialFailure } from "../../../src/aws/credential-errors.js";
 import { classifyAwsError } from "../../../src/aws/errors.js";
 
@@ -60,5 +61,22 @@ describe("credentialFailure hints", () => {
     ).toContain('profile "ops"');
     expect(credentialFailure("AccessDeniedException", {})?.hint).toContain("the default credential chain");
     expect(credentialFailure("ResourceNotFoundException", {})).toBeUndefined();
+  });
+});
+
+describe("classifyAwsError: a member role that cannot be assumed (design §6)", () => {
+  it("is AssumeRoleFailed, terminal, naming the role and STS's answer, not AccessDenied of the hub", () => {
+    const sts = sdkError("AccessDenied", "User: arn:aws:iam::123456789012:user/hub is not authorized", 403);
+    const role = "arn:aws:iam::111111111111:role/retryctl";
+    const error = classifyAwsError(
+      new AssumeRoleError("111111111111", role, sts),
+      "FunctionEventInvokeConfig/x",
+    );
+    expect(error.code).toBe("AssumeRoleFailed");
+    expect(error.retry).toBe("terminal");
+    expect(error.message).toContain(
+      `FunctionEventInvokeConfig/x: cannot assume ${role} for account 111111111111: AccessDenied: User:`,
+    );
+    expect(error.message).toContain("trust policy");
   });
 });

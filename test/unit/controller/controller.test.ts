@@ -100,7 +100,7 @@ describe("Controller", () => {
       { labels: { revision: tree.contentHash }, value: 1 },
     ]);
     const synced = (await gauge("retryctl_resources")).filter((v) => v.value > 0);
-    expect(synced).toEqual([{ labels: { kind: "Widget", status: "Synced" }, value: 2 }]);
+    expect(synced).toEqual([{ labels: { kind: "Widget", account: "", status: "Synced" }, value: 2 }]);
   });
 
   it("reconciles only what changed in a new revision, and resets the revision gauge", async () => {
@@ -302,7 +302,7 @@ describe("Controller", () => {
     await c.sync();
     expect(c.status().resources.map((r) => r.name)).toEqual(["a"]);
     const counts = (await gauge("retryctl_resources")).filter((v) => v.value > 0);
-    expect(counts).toEqual([{ labels: { kind: "Widget", status: "Synced" }, value: 1 }]);
+    expect(counts).toEqual([{ labels: { kind: "Widget", account: "", status: "Synced" }, value: 1 }]);
   });
 
   it("sends ready keys of one read group to the engine together, up to maxBatch, writes within half the slots", async () => {

@@ -32,6 +32,7 @@ export function result(m: Manifest, over: Partial<ResourceResult> = {}): Resourc
     kind: m.kind.kind,
     name: m.name,
     region: m.region,
+    account: null,
     key: m.key,
     action: "none",
     changes: [],

@@ -1,4 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
+import type { Accounts } from "../../../src/aws/accounts.js";
+import type { AwsClients } from "../../../src/aws/clients.js";
 import { ResourceError } from "../../../src/aws/errors.js";
 import type { AnyKind } from "../../../src/kinds/kind.js";
 import { findKind } from "../../../src/kinds/registry.js";
@@ -187,7 +189,7 @@ describe("spec.account", () => {
     const t = target("QueueRedrivePolicy", { queue: "orders-in", account: OTHER });
     expect(await outcome(guard, t)).toEqual({
       code: "AccountNotConfigured",
-      message: `spec.account names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and no other account is configured; not touching it`,
+      message: `spec.account names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and the policy file's access lists no role for that account; not touching it`,
       retry: "terminal",
     });
     expect(
@@ -249,7 +251,7 @@ describe("the account inside the ARN or URL that names the resource", () => {
       const guard = new Guard({ callerAccount: async () => ACCOUNT });
       expect(await outcome(guard, target(kind, spec))).toEqual({
         code: "AccountNotConfigured",
-        message: `${field} names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and no other account is configured; not touching it`,
+        message: `${field} names account ${OTHER}, but the credentials in use are of account ${ACCOUNT} and the policy file's access lists no role for that account; not touching it`,
         retry: "terminal",
       });
       const mine = JSON.parse(JSON.stringify(spec).replaceAll(OTHER, ACCOUNT)) as Record<string, unknown>;
@@ -300,5 +302,44 @@ describe("the allow-list after the read", () => {
       code: "DeniedByPolicy",
     });
     expect(new Guard().afterRead(uuidOnly, read("billing-in"))).toBeUndefined();
+  });
+});
+
+describe("member accounts (design §6)", () => {
+  const MEMBER = "111111111111";
+  const memberClients = { account: MEMBER } as unknown as AwsClients;
+  const members = (assumed: () => Promise<string>) =>
+    ({
+      configured: (account: string) => account === MEMBER,
+      clients: (account: string) => (account === MEMBER ? memberClients : undefined),
+      callerAccount: (account: string) => (account === MEMBER ? assumed : undefined),
+    }) as unknown as Accounts;
+  const pinned = (account: string) =>
+    target("QueueRedrivePolicy", { queue: "orders-in", account, deadLetterQueue: "orders-dlq" });
+
+  it("routes a configured account to its clients once its assumed credentials confirm the account", async () => {
+    const guard = new Guard({ callerAccount: async () => ACCOUNT, accounts: members(async () => MEMBER) });
+    expect(await guard.place(pinned(MEMBER))).toEqual({ account: MEMBER, aws: memberClients });
+    expect(await guard.place(pinned(ACCOUNT))).toEqual({ account: ACCOUNT });
+  });
+
+  it("refuses when the assumed credentials are of another account than the one configured", async () => {
+    const guard = new Guard({ callerAccount: async () => ACCOUNT, accounts: members(async () => OTHER) });
+    expect(await outcome(guard, pinned(MEMBER))).toEqual({
+      code: "AccountMismatch",
+      message: `the credentials assumed for account ${MEMBER} are of account ${OTHER}; not touching it`,
+      retry: "terminal",
+    });
+  });
+
+  it("applies allow.accounts to the member's account, and still refuses an account without access", async () => {
+    const guard = new Guard({
+      policy: policy({ accounts: [ACCOUNT] }),
+      callerAccount: async () => ACCOUNT,
+      accounts: members(async () => MEMBER),
+    });
+    expect((await outcome(guard, pinned(MEMBER)))?.code).toBe("DeniedByPolicy");
+    const open = new Guard({ callerAccount: async () => ACCOUNT, accounts: members(async () => MEMBER) });
+    expect((await outcome(open, pinned(OTHER)))?.code).toBe("AccountNotConfigured");
   });
 });

@@ -160,3 +160,63 @@ describe("loadPolicyFile", () => {
     });
   });
 });
+
+describe("loadPolicyFile access[] (design §6)", () => {
+  it("reads member accounts with their role and optional external ID", async () => {
+    const { result } = await load(
+      "access.yaml",
+      `${HEAD}allow: {}\naccess:\n  - account: "111111111111"\n    roleArn: arn:aws:iam::111111111111:role/retryctl\n    externalId: ops-7f3a\n  - account: "222222222222"\n    roleArn: arn:aws:iam::222222222222:role/team/retryctl\n`,
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      policy: {
+        access: [
+          {
+            account: "111111111111",
+            roleArn: "arn:aws:iam::111111111111:role/retryctl",
+            externalId: "ops-7f3a",
+          },
+          { account: "222222222222", roleArn: "arn:aws:iam::222222222222:role/team/retryctl" },
+        ],
+      },
+    });
+  });
+
+  it("refuses a role of another account, a non-role ARN, a bad external ID and a repeated account, with line and field", async () => {
+    const { path, result } = await load(
+      "bad-access.yaml",
+      `${HEAD}allow: {}\naccess:\n  - account: "111111111111"\n    roleArn: arn:aws:iam::222222222222:role/retryctl\n  - account: "333333333333"\n    roleArn: arn:aws:iam::333333333333:user/retryctl\n    externalId: "x"\n  - account: "111111111111"\n    roleArn: arn:aws:iam::111111111111:role/retryctl\n`,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const errors = result.errors.map(({ line, path: field, message, file }) => ({
+      file,
+      line,
+      field,
+      message,
+    }));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        {
+          file: path,
+          line: 6,
+          field: "access[0].roleArn",
+          message:
+            "names account 222222222222, but account is 111111111111: a member role lives in its own account",
+        },
+        expect.objectContaining({
+          line: 8,
+          field: "access[1].roleArn",
+          message: expect.stringContaining("must be an IAM role ARN"),
+        }),
+        expect.objectContaining({ line: 9, field: "access[1].externalId" }),
+        expect.objectContaining({
+          line: 10,
+          field: "access[2].account",
+          message: "account 111111111111 is listed twice",
+        }),
+      ]),
+    );
+    expect(errors).toHaveLength(4);
+  });
+});

@@ -110,11 +110,12 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
   });
 
   it("fires each alert when its condition has lasted, and not for a blip", async () => {
-    const drifted = { ...target, kind: "EventSourceMapping", status: "Drifted" };
-    const repaired = { ...target, kind: "QueueRedrivePolicy", status: "Drifted" };
+    // retryctl_resources is per account (design §6): each account's resources alert on their own.
+    const drifted = { ...target, kind: "EventSourceMapping", account: "111111111111", status: "Drifted" };
+    const repaired = { ...target, kind: "QueueRedrivePolicy", account: "111111111111", status: "Drifted" };
     const failing = { ...target, kind: "FunctionEventInvokeConfig", result: "error" };
     const blip = { ...target, kind: "EventTargetRetryPolicy", result: "error" };
-    const inError = { ...target, kind: "QueueRedrivePolicy", status: "Error" };
+    const inError = { ...target, kind: "QueueRedrivePolicy", account: "222222222222", status: "Error" };
     const stale = { instance: "stale:8080", job: "retryctl" };
     const never = { instance: "never:8080", job: "retryctl" };
     const restarted = { instance: "restarted:8080", job: "retryctl" };
