@@ -25,10 +25,13 @@ export interface DriftEventLine {
 }
 
 /**
- * The write calls of every managed kind. A new kind adds its line here, e.g.
- * `{ kind: "SubscriptionRedrivePolicy", source: "sns.amazonaws.com", events: ["SetSubscriptionAttributes"], event: (p) => [str(p.subscriptionArn)], manifest: (s, r) => [s.subscriptionArn ?? r] }`,
- * `{ kind: "ScheduleRetryPolicy", source: "scheduler.amazonaws.com", events: ["UpdateSchedule"], event: (p) => [`${p.groupName ?? "default"}/${p.name}`], manifest: (s) => [`${s.groupName ?? "default"}/${s.scheduleName}`] }`,
- * `{ kind: "PipeRetryPolicy", source: "pipes.amazonaws.com", events: ["UpdatePipe"], event: (p) => [str(p.name)], manifest: (s) => [s.pipeName] }`.
+ * The write calls of every managed kind; a new kind adds its line here.
+ * CloudTrail records `requestParameters` under the API's member names with a
+ * lower-case first letter: SNS's own CloudTrail examples (SNS Developer Guide,
+ * "Logging Amazon SNS API calls using CloudTrail") spell `topicArn`, and a
+ * `Subscribe` record `subscriptionArn`; for Scheduler and Pipes (no example
+ * entry in their guides) the members of the API reference, `Name` and
+ * `GroupName` (a query parameter of DeleteSchedule), become `name` and `groupName`.
  */
 export const DRIFT_EVENT_LINES: readonly DriftEventLine[] = [
   {
@@ -78,6 +81,29 @@ export const DRIFT_EVENT_LINES: readonly DriftEventLine[] = [
       `${busName(s.eventBusName)}/${s.rule}/${s.targetId}`,
       `${busName(s.eventBusName)}/${s.rule}/*`,
     ],
+  },
+  {
+    kind: "SubscriptionRedrivePolicy",
+    source: "sns.amazonaws.com",
+    events: ["SetSubscriptionAttributes"],
+    // A manifest named by topic and endpoint is matched through the ARN its last read resolved to.
+    event: (p) => [str(p.subscriptionArn)],
+    manifest: (s, resolved) => [s.subscriptionArn ?? resolved ?? ""],
+  },
+  {
+    kind: "ScheduleRetryPolicy",
+    source: "scheduler.amazonaws.com",
+    // UpdateSchedule replaces the whole schedule, and so does a delete and create under the same name.
+    events: ["UpdateSchedule", "CreateSchedule", "DeleteSchedule"],
+    event: (p) => [scheduleObject(p.groupName, p.name)],
+    manifest: (s) => [scheduleObject(s.groupName, s.scheduleName)],
+  },
+  {
+    kind: "PipeRetryPolicy",
+    source: "pipes.amazonaws.com",
+    events: ["UpdatePipe"],
+    event: (p) => [str(p.name)],
+    manifest: (s) => [s.pipeName],
   },
 ];
 
@@ -134,4 +160,10 @@ function targetObjects(p: Params): string[] {
   }
   if (Array.isArray(p.ids)) for (const id of p.ids) if (typeof id === "string") ids.push(id);
   return ids.length > 0 ? ids.map((id) => `${bus}/${rule}/${id}`) : [`${bus}/${rule}/*`];
+}
+
+/** A schedule by group (Scheduler's `default` when none is named) and name. */
+function scheduleObject(group: unknown, name: unknown): string {
+  const n = str(name);
+  return n === "" ? "" : `${optStr(group) ?? "default"}/${n}`;
 }

@@ -1,14 +1,21 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CreateScheduleGroupCommand } from "@aws-sdk/client-scheduler";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   createFunction,
   createMapping,
+  createPipe,
   createQueue,
   createRule,
+  createSchedule,
+  createStream,
+  createTopic,
   putTarget,
   resetMoto,
+  sdk,
+  subscribe,
   TEST_ACCOUNT,
 } from "../../support/aws.js";
 import { createFeed, publishCloudTrailEvent } from "../../support/cloudtrail.js";
@@ -30,6 +37,10 @@ interface World {
   uuidB: string;
   srcA: string;
   queueA: string;
+  /** Subscriptions: named by ARN, by topic + endpoint, and one no event here names. */
+  subA: string;
+  subB: string;
+  subC: string;
   feed: string;
 }
 
@@ -57,6 +68,20 @@ async function seed(): Promise<World> {
   ] as const) {
     await putTarget(rule, { Id: id, Arn: dlq.arn });
   }
+  const topic = await createTopic("em-topic");
+  const subA = await subscribe(topic, ARN("em-a"));
+  const subB = await subscribe(topic, ARN("em-b"));
+  const subC = await subscribe(topic, dlq.arn);
+  // The same schedule name in two groups: only the event's group is re-read.
+  await sdk().scheduler.send(new CreateScheduleGroupCommand({ Name: "em-group" }));
+  const target = { Arn: ARN("em-a"), RoleArn: `arn:aws:iam::${TEST_ACCOUNT}:role/em-scheduler` };
+  await createSchedule("em-sched", { Target: target });
+  await createSchedule("em-sched", { GroupName: "em-group", Target: target });
+  await createSchedule("em-sched-c", { Target: target });
+  const stream = await createStream("em-stream");
+  const kinesis = { KinesisStreamParameters: { StartingPosition: "LATEST" as const } };
+  await createPipe("em-pipe-a", stream, ARN("em-a"), kinesis);
+  await createPipe("em-pipe-b", stream, ARN("em-b"), kinesis);
   const feed = (await createFeed("em-feed")).url;
   const docs = [
     doc("FunctionDeadLetterConfig", "dlq-a", { functionName: "em-a", targetArn: dlq.arn }),
@@ -70,9 +95,25 @@ async function seed(): Promise<World> {
     doc("EventTargetRetryPolicy", "etrp-a", { rule: "em-rule", targetId: "t-a", maximumRetryAttempts: 3 }),
     doc("EventTargetRetryPolicy", "etrp-b", { rule: "em-rule", targetId: "t-b", maximumRetryAttempts: 3 }),
     doc("EventTargetRetryPolicy", "etrp-c", { rule: "em-rule2", targetId: "t-c", maximumRetryAttempts: 3 }),
+    doc("SubscriptionRedrivePolicy", "srp-a", { subscriptionArn: subA, deadLetterQueue: dlq.arn }),
+    doc("SubscriptionRedrivePolicy", "srp-b", {
+      topicArn: topic,
+      endpoint: ARN("em-b"),
+      deadLetterQueue: dlq.arn,
+    }),
+    doc("SubscriptionRedrivePolicy", "srp-c", { subscriptionArn: subC, deadLetterQueue: dlq.arn }),
+    doc("ScheduleRetryPolicy", "srt-a", { scheduleName: "em-sched", maximumRetryAttempts: 3 }),
+    doc("ScheduleRetryPolicy", "srt-b", {
+      groupName: "em-group",
+      scheduleName: "em-sched",
+      maximumRetryAttempts: 3,
+    }),
+    doc("ScheduleRetryPolicy", "srt-c", { scheduleName: "em-sched-c", maximumRetryAttempts: 3 }),
+    doc("PipeRetryPolicy", "prp-a", { pipeName: "em-pipe-a", maximumRetryAttempts: 3 }),
+    doc("PipeRetryPolicy", "prp-b", { pipeName: "em-pipe-b", maximumRetryAttempts: 3 }),
   ];
   await writeFile(join(dir, "all.yaml"), docs.join("---\n"));
-  return { uuidA, uuidB, srcA, queueA, feed };
+  return { uuidA, uuidB, srcA, queueA, subA, subB, subC, feed };
 }
 
 beforeAll(async () => {
@@ -95,7 +136,7 @@ beforeAll(async () => {
       expect(s.resources.map((r) => `${r.name} ${r.status} ${r.message}`)).toEqual(
         s.resources.map((r) => `${r.name} Synced ${r.message}`),
       );
-      expect(s.resources).toHaveLength(11);
+      expect(s.resources).toHaveLength(19);
       expect(s.driftEvents?.state).toBe("ok");
     },
     { timeout: 30_000, interval: 200 },
@@ -141,6 +182,8 @@ interface Case {
 }
 
 const LAMBDA = "lambda.amazonaws.com";
+const SNS = "sns.amazonaws.com";
+const SCHEDULER = "scheduler.amazonaws.com";
 const CASES: Record<string, Case> = {
   "UpdateFunctionConfiguration20150331v2 (function name) → the function's DLQ": {
     eventSource: LAMBDA,
@@ -240,6 +283,57 @@ const CASES: Record<string, Case> = {
     }),
     reread: ["etrp-c"],
     objects: () => ["rule:default/em-rule2"],
+  },
+  "SetSubscriptionAttributes (subscriptionArn of a subscription named by ARN) → that subscription": {
+    eventSource: SNS,
+    eventName: "SetSubscriptionAttributes",
+    request: (w) => ({ subscriptionArn: w.subA, attributeName: "RedrivePolicy", attributeValue: "" }),
+    reread: ["srp-a"],
+    objects: (w) => [`subscription:${w.subA}`],
+  },
+  "SetSubscriptionAttributes (subscriptionArn of a subscription named by topic + endpoint) → that subscription":
+    {
+      eventSource: SNS,
+      eventName: "SetSubscriptionAttributes",
+      request: (w) => ({ subscriptionArn: w.subB, attributeName: "FilterPolicy", attributeValue: "{}" }),
+      reread: ["srp-b"],
+      // Its ListSubscriptionsByTopic names no subscription, so only the GetSubscriptionAttributes is counted.
+      objects: (w) => [`subscription:${w.subB}`],
+    },
+  "UpdateSchedule (name, groupName default) → that schedule, not its namesake in another group": {
+    eventSource: SCHEDULER,
+    eventName: "UpdateSchedule",
+    request: () => ({ name: "em-sched", groupName: "default", scheduleExpression: "rate(5 minutes)" }),
+    reread: ["srt-a"],
+    objects: () => ["scheduler:em-sched"],
+  },
+  "UpdateSchedule (name, another groupName) → the schedule of that group": {
+    eventSource: SCHEDULER,
+    eventName: "UpdateSchedule",
+    request: () => ({ name: "em-sched", groupName: "em-group", scheduleExpression: "rate(5 minutes)" }),
+    reread: ["srt-b"],
+    objects: () => ["scheduler:em-sched"],
+  },
+  "CreateSchedule (name, no groupName) → that schedule of the default group": {
+    eventSource: SCHEDULER,
+    eventName: "CreateSchedule",
+    request: () => ({ name: "em-sched-c", scheduleExpression: "rate(5 minutes)" }),
+    reread: ["srt-c"],
+    objects: () => ["scheduler:em-sched-c"],
+  },
+  "DeleteSchedule (name, groupName) → that schedule": {
+    eventSource: SCHEDULER,
+    eventName: "DeleteSchedule",
+    request: () => ({ name: "em-sched", groupName: "em-group" }),
+    reread: ["srt-b"],
+    objects: () => ["scheduler:em-sched"],
+  },
+  "UpdatePipe (name) → that pipe": {
+    eventSource: "pipes.amazonaws.com",
+    eventName: "UpdatePipe",
+    request: () => ({ name: "em-pipe-a", roleArn: `arn:aws:iam::${TEST_ACCOUNT}:role/pipes-em-pipe-a` }),
+    reread: ["prp-a"],
+    objects: () => ["pipes:em-pipe-a"],
   },
 };
 

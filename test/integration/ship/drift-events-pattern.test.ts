@@ -10,6 +10,8 @@ import { type CloudTrailCall, createFeed, publishCloudTrailEvent } from "../../s
 const FN = `arn:aws:lambda:us-east-1:${TEST_ACCOUNT}:function:orders`;
 const UUID = "a1b2c3d4-5678-90ab-cdef-11111EXAMPLE";
 const QUEUE_URL = `https://sqs.us-east-1.amazonaws.com/${TEST_ACCOUNT}/orders`;
+const SUBSCRIPTION_ARN = `arn:aws:sns:us-east-1:${TEST_ACCOUNT}:orders:6a5f9d1e-2b3c-4d5e-8f90-0123456789ab`;
+const ROLE = `arn:aws:iam::${TEST_ACCOUNT}:role/orders-scheduler`;
 
 /** Write calls of the managed kinds, with the event names CloudTrail records for them. */
 const WRITES: CloudTrailCall[] = [
@@ -66,21 +68,51 @@ const WRITES: CloudTrailCall[] = [
     eventName: "RemoveTargets",
     requestParameters: { rule: "nightly", ids: ["1"] },
   },
-  // The kinds being built elsewhere: the shipped rule already forwards their writes.
   {
     eventSource: "sns.amazonaws.com",
     eventName: "SetSubscriptionAttributes",
     requestParameters: {
-      subscriptionArn: `arn:aws:sns:us-east-1:${TEST_ACCOUNT}:t:1`,
+      subscriptionArn: SUBSCRIPTION_ARN,
       attributeName: "RedrivePolicy",
+      attributeValue: `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:${TEST_ACCOUNT}:orders-dlq"}`,
     },
   },
   {
     eventSource: "scheduler.amazonaws.com",
     eventName: "UpdateSchedule",
+    requestParameters: {
+      name: "nightly",
+      groupName: "default",
+      scheduleExpression: "rate(5 minutes)",
+      flexibleTimeWindow: { mode: "OFF" },
+      target: { arn: FN, roleArn: ROLE, retryPolicy: { maximumRetryAttempts: 0 } },
+    },
+    responseElements: { scheduleArn: `arn:aws:scheduler:us-east-1:${TEST_ACCOUNT}:schedule/default/nightly` },
+  },
+  {
+    eventSource: "scheduler.amazonaws.com",
+    eventName: "CreateSchedule",
+    requestParameters: {
+      name: "nightly",
+      scheduleExpression: "rate(5 minutes)",
+      flexibleTimeWindow: { mode: "OFF" },
+      target: { arn: FN, roleArn: ROLE },
+    },
+  },
+  {
+    eventSource: "scheduler.amazonaws.com",
+    eventName: "DeleteSchedule",
     requestParameters: { name: "nightly", groupName: "default" },
   },
-  { eventSource: "pipes.amazonaws.com", eventName: "UpdatePipe", requestParameters: { name: "orders-pipe" } },
+  {
+    eventSource: "pipes.amazonaws.com",
+    eventName: "UpdatePipe",
+    requestParameters: {
+      name: "orders-pipe",
+      roleArn: ROLE,
+      sourceParameters: { kinesisStreamParameters: { maximumRetryAttempts: -1 } },
+    },
+  },
 ];
 
 /** Calls that change nothing retryctl manages: reads, failures, other APIs and services. */
@@ -113,6 +145,24 @@ const IGNORED: CloudTrailCall[] = [
     eventSource: "events.amazonaws.com",
     eventName: "ListTargetsByRule",
     requestParameters: { rule: "nightly" },
+    readOnly: true,
+  },
+  {
+    eventSource: "sns.amazonaws.com",
+    eventName: "GetSubscriptionAttributes",
+    requestParameters: { subscriptionArn: SUBSCRIPTION_ARN },
+    readOnly: true,
+  },
+  {
+    eventSource: "scheduler.amazonaws.com",
+    eventName: "GetSchedule",
+    requestParameters: { name: "nightly", groupName: "default" },
+    readOnly: true,
+  },
+  {
+    eventSource: "pipes.amazonaws.com",
+    eventName: "DescribePipe",
+    requestParameters: { name: "orders-pipe" },
     readOnly: true,
   },
   {
