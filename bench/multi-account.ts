@@ -16,6 +16,8 @@ import { type Floors, floorsFor } from "./report.js";
 import { buildScenario } from "./scenario.js";
 import { seedScenario } from "./seed.js";
 
+const UNLIMITED_LIMITS = { lambda: 1e6, lambdaGetFunction: 1e6, sqs: 1e6, events: 1e6, sts: 1e6 };
+
 /** Accounts of the multi-account part (design §6): the hub and four members, each with the quick scenario. */
 export const MULTI_ACCOUNTS = [TEST_ACCOUNT, "111111111111", "222222222222", "333333333333", "444444444444"];
 
@@ -25,6 +27,8 @@ export interface MultiAccountResult {
   floors: Floors;
   cold: ReconcileMeasure;
   noopSweepQuota: ReconcileMeasure;
+  /** The same sweep with the client limiter lifted and no quota: what the engine and the emulator cost alone. */
+  noopSweepUnlimited: ReconcileMeasure;
   /** Shared-quota Lambda calls of the no-op sweep, per account (the formula: floors.noopLambdaMin each). */
   noopLambdaPerAccount: Record<string, number>;
   /** Most shared-quota Lambda calls of one account within any second (its quota: 15). */
@@ -132,12 +136,27 @@ export async function runMultiAccount(
     log(
       `6 no-op sweep, 15/s quota per account: ${(noopSweepQuota.ms / 1000).toFixed(2)} s, ${noopSweepQuota.calls.total} calls`,
     );
+    // Lifted: no wait for any bucket, so the time left is the engine's, the proxy's and moto's own.
+    const unlimited = retryctlClients(proxy.endpoint, UNLIMITED_LIMITS);
+    let noopSweepUnlimited: ReconcileMeasure;
+    try {
+      const unlimitedGuard = new Guard({
+        callerAccount: callerAccount(unlimited.aws, TEST_REGION),
+        accounts: new Accounts(unlimited.aws, access, TEST_REGION),
+      });
+      await measureReconcile(load.manifests, unlimited, proxy, 8, unlimitedGuard); // assumes the roles once
+      noopSweepUnlimited = await measureReconcile(load.manifests, unlimited, proxy, 8, unlimitedGuard);
+    } finally {
+      unlimited.aws.destroy();
+    }
+    log(`6 no-op sweep, limiter lifted: ${(noopSweepUnlimited.ms / 1000).toFixed(2)} s`);
     return {
       accounts: MULTI_ACCOUNTS.length,
       resourcesPerAccount: load.manifests.length / MULTI_ACCOUNTS.length,
       floors: floorsFor(scenarios[0] as (typeof scenarios)[number]),
       cold,
       noopSweepQuota,
+      noopSweepUnlimited,
       noopLambdaPerAccount,
       lambdaMaxPerSecondPerAccount,
     };

@@ -388,11 +388,13 @@ export function summarise(raw: Record<string, unknown>): { data: Record<string, 
     for (const [label, m] of [
       ["cold apply (no quota)", ma.cold],
       ["no-op sweep, 15/s per account", ma.noopSweepQuota],
+      ["no-op sweep, limiter lifted, no quota", ma.noopSweepUnlimited],
     ] as const) {
-      const lambda = label.startsWith("no-op") ? perAccount.join(" / ") : "";
-      const most = label.startsWith("no-op")
-        ? Object.values(ma.lambdaMaxPerSecondPerAccount).join(" / ")
-        : "";
+      const lambda = label === "no-op sweep, 15/s per account" ? perAccount.join(" / ") : "";
+      const most =
+        label === "no-op sweep, 15/s per account"
+          ? Object.values(ma.lambdaMaxPerSecondPerAccount).join(" / ")
+          : "";
       lines.push(
         `| ${label} | ${(m.ms / 1000).toFixed(2)} s | ${m.calls.total} | ${lambda} | ${most} | ${m.calls.throttlesInjected} | ${JSON.stringify(m.errors)} |`,
       );
