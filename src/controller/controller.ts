@@ -217,8 +217,7 @@ export class Controller {
         if (m.kind.kind !== line.kind || m.region !== call.region) continue;
         const account = specAccount(m.kind, m.spec) ?? hubAccount;
         if (account !== undefined && account !== call.account) continue;
-        const claim = this.#claims.objectOf(key);
-        const resolved = claim?.slice(m.kind.kind.length + 1);
+        const resolved = this.#claims.resolvedOf(key);
         if (line.manifest(m.spec, resolved).some((n) => n !== "" && named.has(n))) keys.push(key);
       }
     }

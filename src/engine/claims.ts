@@ -8,7 +8,7 @@ import type { AnyKind } from "../kinds/kind.js";
  * one-shot command starts with an empty one.
  */
 export class ObjectClaims {
-  readonly #byKey = new Map<string, { object: string; label: string }>();
+  readonly #byKey = new Map<string, { object: string; label: string; resolved: string }>();
   /** Manifests not read since they appeared or changed, by peer scope (see `Kind.peerScope`). */
   readonly #unread = new Map<string, string>();
 
@@ -40,14 +40,17 @@ export class ObjectClaims {
     return count;
   }
 
-  /** Records what the manifest `key` resolved to; `label` names it in the other manifests' errors. */
-  record(key: string, object: string, label: string): void {
-    this.#byKey.set(key, { object, label });
+  /**
+   * Records what the manifest `key` resolved to: `object` is the key two manifests conflict on (kind and
+   * account included), `resolved` the kind's `resolvedIdentity`; `label` names it in the other manifests' errors.
+   */
+  record(key: string, object: string, label: string, resolved: string): void {
+    this.#byKey.set(key, { object, label, resolved });
   }
 
-  /** What the manifest `key` last resolved to (`<Kind>/<resolvedIdentity>`), if anything. */
-  objectOf(key: string): string | undefined {
-    return this.#byKey.get(key)?.object;
+  /** The `Kind.resolvedIdentity` the manifest `key` last resolved to, if anything. */
+  resolvedOf(key: string): string | undefined {
+    return this.#byKey.get(key)?.resolved;
   }
 
   /** The manifest no longer claims anything (gone, refused, or its object not found). */

@@ -181,6 +181,7 @@ function claimObjects(
         m.key,
         `${kind.kind}/${account}/${object}`,
         `${m.name} (${m.source.file}:${m.source.line})`,
+        object,
       );
   }
   for (const m of group) {
