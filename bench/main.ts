@@ -14,7 +14,12 @@ import { measureCommitLatency } from "./commit-latency.js";
 import { type BenchConfig, FULL, LOAD_SIZES, QUICK } from "./config.js";
 import { machineInfo } from "./machine.js";
 import { scenarioManifests, writeManifests } from "./manifests.js";
-import { measureReconcile, type ReconcileMeasure, retryctlClients } from "./measure.js";
+import {
+  measureReconcile,
+  type ReconcileMeasure,
+  retryctlClients,
+  UNLIMITED_RATE_LIMITS,
+} from "./measure.js";
 import { runMultiAccount } from "./multi-account.js";
 import { floorsFor, type LoadMeasure, summarise } from "./report.js";
 import { buildScenario, manifestCounts, type Scenario } from "./scenario.js";
@@ -27,7 +32,6 @@ type LoadChildResult = Omit<LoadMeasure, "processes">;
 
 const run = promisify(execFile);
 const QUOTA = { lambdaQuota: { rps: 15 } };
-const UNLIMITED = { lambda: 1e6, lambdaGetFunction: 1e6, sqs: 1e6, events: 1e6, sts: 1e6 };
 
 export interface Repetition {
   cold: ReconcileMeasure;
@@ -97,7 +101,7 @@ async function repetition(
   quota.aws.destroy();
 
   await drift();
-  const unlimited = retryctlClients(proxy.endpoint, UNLIMITED);
+  const unlimited = retryctlClients(proxy.endpoint, UNLIMITED_RATE_LIMITS);
   const coldUnlimited = await step("cold apply, limiter lifted", () =>
     measureReconcile(manifests, unlimited, proxy),
   );
@@ -224,7 +228,7 @@ async function main(): Promise<void> {
     if (parts.has("4")) {
       // Bring everything in sync (the baselines leave the CLI sample's resources as they wrote them).
       await driftAll(s, moto.endpoint, uuids);
-      const clients = retryctlClients(proxy.endpoint, UNLIMITED);
+      const clients = retryctlClients(proxy.endpoint, UNLIMITED_RATE_LIMITS);
       await measureReconcile(load.manifests, clients, proxy);
       const check = await measureReconcile(load.manifests, clients, proxy);
       clients.aws.destroy();

@@ -1,6 +1,6 @@
 import pino from "pino";
 import { AwsClients } from "../src/aws/clients.js";
-import { RateLimiter, type RateLimits } from "../src/aws/rate-limiter.js";
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "../src/aws/rate-limiter.js";
 import { reconcile } from "../src/engine/reconcile.js";
 import type { Manifest } from "../src/manifests/manifest.js";
 import type { Guard } from "../src/policy/guard.js";
@@ -81,6 +81,11 @@ export interface ReconcileMeasure {
   /** Throttled answers retryctl's clients saw (SDK retries included). */
   throttledSeen: number;
 }
+
+/** Every client rate bucket lifted: what the engine and the emulator cost with no waiting. */
+export const UNLIMITED_RATE_LIMITS = Object.fromEntries(
+  Object.keys(DEFAULT_RATE_LIMITS).map((bucket) => [bucket, 1e6]),
+) as unknown as RateLimits;
 
 /** retryctl's own client set, pointed at the proxy, with the production rate limits unless told otherwise. */
 export function retryctlClients(

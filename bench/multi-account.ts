@@ -11,12 +11,15 @@ import { TEST_ACCOUNT, TEST_REGION } from "../test/support/aws.js";
 import type { FaultProxy } from "../test/support/fault-proxy.js";
 import type { BenchConfig } from "./config.js";
 import { scenarioManifests, writeManifests } from "./manifests.js";
-import { measureReconcile, type ReconcileMeasure, retryctlClients } from "./measure.js";
+import {
+  measureReconcile,
+  type ReconcileMeasure,
+  retryctlClients,
+  UNLIMITED_RATE_LIMITS,
+} from "./measure.js";
 import { type Floors, floorsFor } from "./report.js";
 import { buildScenario } from "./scenario.js";
 import { seedScenario } from "./seed.js";
-
-const UNLIMITED_LIMITS = { lambda: 1e6, lambdaGetFunction: 1e6, sqs: 1e6, events: 1e6, sts: 1e6 };
 
 /** Accounts of the multi-account part (design §6): the hub and four members, each with the quick scenario. */
 export const MULTI_ACCOUNTS = [TEST_ACCOUNT, "111111111111", "222222222222", "333333333333", "444444444444"];
@@ -137,7 +140,7 @@ export async function runMultiAccount(
       `6 no-op sweep, 15/s quota per account: ${(noopSweepQuota.ms / 1000).toFixed(2)} s, ${noopSweepQuota.calls.total} calls`,
     );
     // Lifted: no wait for any bucket, so the time left is the engine's, the proxy's and moto's own.
-    const unlimited = retryctlClients(proxy.endpoint, UNLIMITED_LIMITS);
+    const unlimited = retryctlClients(proxy.endpoint, UNLIMITED_RATE_LIMITS);
     let noopSweepUnlimited: ReconcileMeasure;
     try {
       const unlimitedGuard = new Guard({

@@ -166,6 +166,11 @@ export function targetFor(target: Target, changes: FieldChange[], spec: EventTar
   return next;
 }
 
+/** Region, bus name, rule and target: the same whether the bus is named by name or by ARN. */
+function targetPlace(spec: EventTargetRetryPolicySpec, region: string): string {
+  return `${region}/${busName(spec.eventBusName)}/${spec.rule}/${spec.targetId}`;
+}
+
 export const eventTargetRetryPolicy: Kind<EventTargetRetryPolicySpec, EventTargetRetryPolicyActual> = {
   kind: "EventTargetRetryPolicy",
   specSchema: eventTargetRetryPolicySpecSchema,
@@ -179,12 +184,10 @@ export const eventTargetRetryPolicy: Kind<EventTargetRetryPolicySpec, EventTarge
 
   resolvedIdentity(_actual, { region, spec }) {
     // A resource is read only once its account is the caller's (the guard): a bus ARN then names a bus by name.
-    return eventTargetRetryPolicy.peerScope?.(spec, region);
+    return targetPlace(spec, region);
   },
 
-  peerScope(spec, region) {
-    return `${region}/${busName(spec.eventBusName)}/${spec.rule}/${spec.targetId}`;
-  },
+  peerScope: targetPlace,
 
   readGroup(spec, region) {
     // One ListTargetsByRule serves every target of a rule.

@@ -57,6 +57,11 @@ function ownAccount(spec: FunctionDeadLetterConfigSpec): NamedAccount | undefine
   return account === undefined ? undefined : { account, field: "functionName" };
 }
 
+/** Region and bare name: the same for every spelling of one function (name, partial ARN, ARN). */
+function functionPlace(spec: FunctionDeadLetterConfigSpec, region: string): string {
+  return `${region}/${bareName(spec)}`;
+}
+
 export function toDeadLetterState(config: FunctionConfiguration | undefined): DeadLetterState {
   const state: DeadLetterState = {};
   const target = config?.DeadLetterConfig?.TargetArn;
@@ -126,12 +131,10 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
 
   resolvedIdentity(_actual, resource) {
     // A resource is read only once its account is the caller's (the guard), so name and region say which function.
-    return functionDeadLetterConfig.peerScope?.(resource.spec, resource.region);
+    return functionPlace(resource.spec, resource.region);
   },
 
-  peerScope(spec, region) {
-    return `${region}/${bareName(spec)}`;
-  },
+  peerScope: functionPlace,
 
   provides(spec, region) {
     return typeof spec.targetArn === "string" ? [failurePathFact(region, bareName(spec))] : [];

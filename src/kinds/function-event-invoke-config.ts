@@ -345,6 +345,11 @@ export function invokeConfigWrite(
   return { put: putInput(name, qualifier, next) };
 }
 
+/** Region, bare name and qualifier: the same for every spelling of one function's config. */
+function configPlace(spec: FunctionEventInvokeConfigSpec, region: string): string {
+  return `${region}/${bareName(spec)}/${qualifierOf(spec)}`;
+}
+
 /** This resource's own planned read (one List of its function), for a fresh look just before a Put. */
 async function readAgain(
   ctx: KindContext,
@@ -390,12 +395,10 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
 
   resolvedIdentity(_actual, resource) {
     // A resource is read only once its account is the caller's (the guard), so name and region say which function.
-    return functionEventInvokeConfig.peerScope?.(resource.spec, resource.region);
+    return configPlace(resource.spec, resource.region);
   },
 
-  peerScope(spec, region) {
-    return `${region}/${bareName(spec)}/${qualifierOf(spec)}`;
-  },
+  peerScope: configPlace,
 
   provides(spec, region) {
     return typeof spec.onFailure === "string" ? [failurePathFact(region, bareName(spec))] : [];
