@@ -11,7 +11,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { rememberSecret } from "../log/secrets.js";
 import { USER_AGENT } from "../version.js";
 import { AssumeRoleError } from "./assume-role-error.js";
-import { bucketFor, type RateLimiter } from "./rate-limiter.js";
+import { bucketFor, type RateBucket, type RateLimiter } from "./rate-limiter.js";
 
 export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes";
 export type RequestOutcome = "success" | "throttled" | "error";
@@ -274,7 +274,8 @@ export class AwsClients {
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       (next: any, context: any) => async (args: any) => {
         const operation = String(context.commandName ?? "Unknown").replace(/Command$/, "");
-        await limiter.acquire(bucketFor(service, operation), region, bucketAccount);
+        const bucket = (context[BUCKET_KEY] as RateBucket | undefined) ?? bucketFor(service, operation);
+        await limiter.acquire(bucket, region, bucketAccount);
         const account = this.account;
         const where = account === undefined ? {} : { account };
         try {
@@ -307,6 +308,27 @@ export class AwsClients {
       { step: "deserialize", priority: "high", name: "retryctlRememberSigningSecrets" },
     );
   }
+}
+
+/** Where a command tagged by `inBucket` names its bucket, in the SDK's handler context. */
+const BUCKET_KEY = "retryctlRateBucket";
+
+/**
+ * Makes `command` draw from `bucket` instead of its operation's: a read that
+ * must not queue behind the kinds' calls to the same service (the DLQ depth
+ * reads, design §11) has a bucket of its own. Returns the command.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware generics differ per command.
+export function inBucket<C extends { middlewareStack: any }>(command: C, bucket: RateBucket): C {
+  command.middlewareStack.add(
+    // biome-ignore lint/suspicious/noExplicitAny: as above.
+    (next: any, context: any) => (args: any) => {
+      context[BUCKET_KEY] = bucket;
+      return next(args);
+    },
+    { step: "initialize", name: "retryctlRateBucket" },
+  );
+  return command;
 }
 
 /** Wraps the client's resolved retry strategy so that NOT_RETRIED errors end the retry loop. */

@@ -5,6 +5,9 @@ import PQueue from "p-queue";
  * just below the account quotas (15/s shared control plane, 100/s GetFunction)
  * so retryctl is never itself the cause of throttling; the others have no
  * published TPS for these calls and get conservative values.
+ * `deadLetterQueues` paces the per-resync depth reads of the failure queues
+ * (design §11): SQS calls too, but apart from the `sqs` bucket, so a sweep
+ * over many DLQs never delays a QueueRedrivePolicy read or write.
  */
 export interface RateLimits {
   lambda: number;
@@ -15,6 +18,7 @@ export interface RateLimits {
   sns: number;
   scheduler: number;
   pipes: number;
+  deadLetterQueues: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -26,6 +30,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   sns: 20,
   scheduler: 20,
   pipes: 5,
+  deadLetterQueues: 10,
 };
 
 export type RateBucket = keyof RateLimits;

@@ -14,7 +14,9 @@ import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.
 import type { Metrics } from "../metrics/metrics.js";
 import type { Guard } from "../policy/guard.js";
 import { revisionOf } from "../source/revision.js";
+import { type DeadLetterQueueStatus, DeadLetterQueues, sqsDepthReader } from "./dead-letters.js";
 import { planRevision, relativeToRoot } from "./desired.js";
+import { type FailureQueue, failureQueues, senderKey } from "./failure-queues.js";
 import { initControllerMetrics, setResourceGauge } from "./gauges.js";
 import { type LastDrift, type ResourceStatusEntry, StatusStore } from "./status.js";
 import { Sweeper } from "./sweep.js";
@@ -49,8 +51,13 @@ export interface ControllerOptions {
   reconcile: ReconcileFn;
   /** Passed to the engine: allow-list and `spec.account` checks before any AWS call. */
   guard?: Guard;
-  /** The member accounts the guard routes to, for `/status`. */
+  /** The member accounts the guard routes to, for `/status`; their failure queues are read with their clients. */
   accounts?: Accounts;
+  /**
+   * The hub's account (sts:GetCallerIdentity, memoised), asked only when a
+   * failure queue is named by bare name and the account is not known yet.
+   */
+  hubAccount?: () => Promise<string>;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** How long a failed load waits before it is tried again. */
@@ -89,6 +96,8 @@ export interface StatusDocument {
   driftEvents?: DriftFeedStatus;
   /** The member accounts of the policy's `access` and whether their role could be assumed (design §6). */
   accounts: AccountStatus[];
+  /** The SQS queues managed resources send failed events to, with their depth (design §11). */
+  deadLetterQueues: DeadLetterQueueStatus[];
 }
 
 /** Keys already reconciled in a pass (a revision's first reconcile, or one sweep round). */
@@ -130,6 +139,11 @@ export class Controller {
   #reloadTimer: NodeJS.Timeout | undefined;
   /** Keys queued by a CloudTrail event, with that event, until a reconcile that started after it finishes. */
   readonly #driftCauses = new Map<string, { drift: LastDrift; queuedAt: number }>();
+  readonly #deadLetters: DeadLetterQueues;
+  /** The failure-queue updates and reads, one after the other. */
+  #deadLetterWork: Promise<void> = Promise.resolve();
+  /** A read is queued and not started yet: a round starting meanwhile is served by it. */
+  #deadLetterReadQueued = false;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -153,6 +167,11 @@ export class Controller {
       onRoundStart: (keys) => this.#startSweep(keys),
       groupOf: kindOfKey,
       unitOf: (key) => this.#unitOf(key),
+    });
+    this.#deadLetters = new DeadLetterQueues({
+      metrics: options.metrics,
+      log: options.log,
+      read: sqsDepthReader((account) => this.#clientsFor(account)),
     });
     initControllerMetrics(options.metrics, options.kinds);
     this.#updateGauges();
@@ -194,9 +213,13 @@ export class Controller {
       mode: this.#o.mode,
       lastSyncTime: this.#lastSync?.toISOString() ?? null,
       ready: this.#ready,
-      resources: this.#status.list(),
+      resources: this.#status.list().map((r) => {
+        const queues = this.#deadLetters.ofResource(senderKey(r.kind, r.name));
+        return queues ? { ...r, deadLetterQueues: queues } : r;
+      }),
       manifestErrors: this.#manifestErrors.map((e) => ({ ...e })),
       accounts: this.#o.accounts?.status().map((a) => ({ ...a, message: scrubSecrets(a.message) })) ?? [],
+      deadLetterQueues: this.#deadLetters.list(),
     };
   }
 
@@ -442,6 +465,8 @@ export class Controller {
     this.#ready = false;
     this.#checkPasses();
     this.#updateGauges();
+    // Queues no manifest names any more go now; new ones are read with the next resync.
+    this.#refreshDeadLetters(false);
   }
 
   /** Keys whose kind reads them with one planned read share a sweep unit (`Kind.readGroup`). */
@@ -453,6 +478,8 @@ export class Controller {
   }
 
   #startSweep(keys: string[]): void {
+    // Once per resync: each failure queue's depth, one read per queue however many resources name it.
+    this.#refreshDeadLetters(true);
     if (keys.length === 0) return;
     if (this.#sweepPass && this.#sweepPass.pending.size > 0) {
       this.#log.debug({ unfinished: this.#sweepPass.pending.size }, "previous resync sweep not finished");
@@ -517,6 +544,59 @@ export class Controller {
     });
     this.#checkPasses();
     this.#updateGauges();
+  }
+
+  /**
+   * Brings the failure queues in line with the manifests and, with `read`,
+   * reads each one's depth. Runs after any update or read still under way; a
+   * read already waiting to start serves a second request.
+   */
+  #refreshDeadLetters(read: boolean): void {
+    if (this.#stopping) return;
+    if (read) {
+      if (this.#deadLetterReadQueued) return;
+      this.#deadLetterReadQueued = true;
+    }
+    const work = this.#deadLetterWork
+      .then(async () => {
+        if (read) this.#deadLetterReadQueued = false;
+        this.#deadLetters.track(await this.#failureQueues());
+        if (!read || this.#stopping || this.#deadLetters.size === 0) return;
+        const startedAt = Date.now();
+        await this.#deadLetters.readAll();
+        this.#log.debug(
+          { queues: this.#deadLetters.size, durationMs: Date.now() - startedAt },
+          "failure queues read",
+        );
+      })
+      .catch((err: unknown) => this.#log.error({ err }, "updating the failure queues failed; will retry"));
+    this.#deadLetterWork = work;
+    this.#inflight.add(work);
+    void work.finally(() => this.#inflight.delete(work));
+  }
+
+  /** The failure queues of the managed manifests; the hub's account is learnt when a bare queue name needs it. */
+  async #failureQueues(): Promise<FailureQueue[]> {
+    const manifests = [...this.#desired.values()];
+    const queues = failureQueues(manifests, this.#o.aws.account);
+    if (this.#o.aws.account !== undefined || !this.#o.hubAccount) return queues;
+    if (!queues.some((q) => q.account === "")) return queues;
+    try {
+      return failureQueues(manifests, await this.#o.hubAccount());
+    } catch (err) {
+      this.#log.debug(
+        { err },
+        'the hub\'s account is not known; failure queues named by name are labelled ""',
+      );
+      return queues;
+    }
+  }
+
+  /** A member account's clients (built through `AwsClients.member`), else the hub's. */
+  #clientsFor(account: string): AwsClients {
+    const accounts = this.#o.accounts;
+    if (account === "" || !accounts?.configured(account)) return this.#o.aws;
+    return accounts.clients(account) ?? this.#o.aws;
   }
 
   /** The event that queued `key`, if the reconcile started at `startedAt` is its re-read. */

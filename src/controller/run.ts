@@ -115,6 +115,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     guard: new Guard({ policy: options.policy, callerAccount: hubAccount, accounts }),
     ...(options.driftSettleMs !== undefined ? { driftSettleMs: options.driftSettleMs } : {}),
     ...(accounts ? { accounts } : {}),
+    hubAccount,
     onTree: async (root) => {
       currentRoot = root;
       await watcher?.retarget(root);

@@ -2,6 +2,7 @@ import type { ResourceResult } from "../engine/result.js";
 import { specAccount } from "../kinds/account.js";
 import type { FieldChange } from "../kinds/kind.js";
 import type { Manifest, ManifestError, SourceRef } from "../manifests/manifest.js";
+import type { ResourceDeadLetterQueue } from "./dead-letters.js";
 
 export const STATUSES = ["Synced", "Drifted", "Error", "Suspended", "Pending"] as const;
 export type ResourceStatus = (typeof STATUSES)[number];
@@ -26,6 +27,8 @@ export interface ResourceStatusEntry {
   lastAppliedRevision: string | null;
   /** The last drift a CloudTrail event led to (design §10), once one did. */
   lastDrift?: LastDrift;
+  /** The SQS queues this resource sends failed events to, with their depth (design §11); absent when none. */
+  deadLetterQueues?: ResourceDeadLetterQueue[];
 }
 
 /** Who changed a resource by hand, from the CloudTrail event whose re-read found the drift. */

@@ -19,7 +19,7 @@ import {
 import { readMappings } from "./event-source-mapping-read.js";
 import { diffManagedFields } from "./fields.js";
 import type { Kind, LintWarning } from "./kind.js";
-import { scopeOf } from "./scope.js";
+import { present, scopeOf } from "./scope.js";
 
 export type { EventSourceMappingActual, EventSourceMappingSpec } from "./event-source-mapping-model.js";
 
@@ -113,6 +113,10 @@ export const eventSourceMapping: Kind<EventSourceMappingSpec, EventSourceMapping
     // Mappings named by source are found in the region's listing (one page per 100);
     // a uuid-only manifest is read by its own GetEventSourceMapping.
     return spec.eventSourceArn !== undefined ? region : `${region}/${spec.uuid}`;
+  },
+
+  failureDestinations(spec) {
+    return present([spec.onFailure]);
   },
 
   scope(spec) {

@@ -12,7 +12,7 @@ import { identityPlace, type NamedAccount, specAccount } from "./account.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
 import { readEach } from "./read-each.js";
-import { scopeOf } from "./scope.js";
+import { present, scopeOf } from "./scope.js";
 
 const DEFAULT_BUS = "default";
 const BUS_NAME_RE = /^[/.\-_A-Za-z0-9]{1,256}$/;
@@ -192,6 +192,10 @@ export const eventTargetRetryPolicy: Kind<EventTargetRetryPolicySpec, EventTarge
   readGroup(spec, region) {
     // One ListTargetsByRule serves every target of a rule.
     return `${identityPlace(region, specAccount({ ownAccount }, spec))}/${busName(spec.eventBusName)}/${spec.rule}`;
+  },
+
+  failureDestinations(spec) {
+    return present([spec.deadLetterQueue]);
   },
 
   scope(spec) {

@@ -13,7 +13,7 @@ import { failurePathFact } from "./facts.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, Kind, KindContext, LintWarning } from "./kind.js";
 import { readEachResource } from "./read-each.js";
-import { scopeOf } from "./scope.js";
+import { present, scopeOf } from "./scope.js";
 
 export const functionDeadLetterConfigSpecSchema = z
   .strictObject({
@@ -138,6 +138,10 @@ export const functionDeadLetterConfig: Kind<FunctionDeadLetterConfigSpec, DeadLe
 
   provides(spec, region) {
     return typeof spec.targetArn === "string" ? [failurePathFact(region, bareName(spec))] : [];
+  },
+
+  failureDestinations(spec) {
+    return present([spec.targetArn]);
   },
 
   scope(spec) {

@@ -19,7 +19,7 @@ import { failurePathFact } from "./facts.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
 import { readEach } from "./read-each.js";
-import { scopeOf } from "./scope.js";
+import { present, scopeOf } from "./scope.js";
 
 const LATEST = "$LATEST";
 
@@ -407,6 +407,10 @@ export const functionEventInvokeConfig: Kind<FunctionEventInvokeConfigSpec, Invo
   readGroup(spec, region) {
     // One ListFunctionEventInvokeConfigs serves every qualifier of a function.
     return functionPlace(spec, region);
+  },
+
+  failureDestinations(spec) {
+    return present([spec.onFailure]);
   },
 
   scope(spec) {

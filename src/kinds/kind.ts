@@ -105,6 +105,14 @@ export interface Kind<S extends { region?: string | undefined; account?: string 
    */
   provides?(spec: S, region: string): string[];
   /**
+   * Where this manifest sends events that failed for good (an on-failure
+   * destination, a DLQ), as the spec names them: ARNs, or the name of a queue
+   * in the resource's own account and region. The controller reads the depth
+   * of those that are SQS queues once per resync (design §11); an SNS topic, a
+   * function or a bus is listed too and not read. Omitted or null fields name nothing.
+   */
+  failureDestinations?(spec: S): string[];
+  /**
    * What the manifest targets (see `Scope`). A kind without it cannot be checked
    * against name patterns, so a policy that restricts names refuses it.
    */

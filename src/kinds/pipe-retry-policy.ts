@@ -13,7 +13,7 @@ import { arnOf, baseSpecShape, checkArnRegion, intRange, managed } from "../mani
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning } from "./kind.js";
 import { readEachResource } from "./read-each.js";
-import { scopeOf } from "./scope.js";
+import { present, scopeOf } from "./scope.js";
 
 const PIPE_NAME_RE = /^[.\-_A-Za-z0-9]{1,64}$/;
 
@@ -181,6 +181,10 @@ export const pipeRetryPolicy: Kind<PipeRetryPolicySpec, PipeRetryPolicyActual> =
 
   identity(spec, region) {
     return `${region}/${spec.pipeName}`;
+  },
+
+  failureDestinations(spec) {
+    return present([spec.deadLetterQueue]);
   },
 
   scope(spec) {

@@ -11,7 +11,7 @@ import { identityPlace, type NamedAccount, specAccount } from "./account.js";
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning } from "./kind.js";
 import { readEachResource } from "./read-each.js";
-import { scopeOf } from "./scope.js";
+import { present, scopeOf } from "./scope.js";
 import {
   forgetQueueUrl,
   isFifo,
@@ -279,6 +279,11 @@ export const queueRedrivePolicy: Kind<QueueRedrivePolicySpec, QueueRedrivePolicy
   peerScope(spec, region) {
     // A queue's name, URL and ARN all name it by name (another account's is refused before the read).
     return `${region}/${queueName(spec.queue)}`;
+  },
+
+  failureDestinations(spec) {
+    // A bare name is a queue in the source queue's account and region, as SQS resolves it.
+    return present([spec.deadLetterQueue]);
   },
 
   scope(spec) {

@@ -11,7 +11,7 @@ import { arnOf, baseSpecShape, checkArnRegion, intRange, managed } from "../mani
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, FieldChange, Kind, KindContext, LintWarning } from "./kind.js";
 import { readEachResource } from "./read-each.js";
-import { scopeOf } from "./scope.js";
+import { present, scopeOf } from "./scope.js";
 
 const DEFAULT_GROUP = "default";
 const NAME_RE = /^[0-9a-zA-Z\-_.]{1,64}$/;
@@ -124,6 +124,10 @@ export const scheduleRetryPolicy: Kind<ScheduleRetryPolicySpec, ScheduleRetryPol
 
   identity(spec, region) {
     return `${region}/${groupOf(spec)}/${spec.scheduleName}`;
+  },
+
+  failureDestinations(spec) {
+    return present([spec.deadLetterQueue]);
   },
 
   scope(spec) {

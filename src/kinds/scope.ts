@@ -57,6 +57,7 @@ export function scopeOf(parts: ScopeParts): Scope {
   return scope;
 }
 
-function present(values: readonly Ref[] | undefined): string[] {
+/** The references that are set (neither omitted, null nor empty). */
+export function present(values: readonly Ref[] | undefined): string[] {
   return (values ?? []).filter((v): v is string => typeof v === "string" && v !== "");
 }

@@ -1,7 +1,8 @@
 import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import { parseArn } from "../aws/arn.js";
-import type { AwsClients } from "../aws/clients.js";
+import { type AwsClients, inBucket } from "../aws/clients.js";
 import { ResourceError } from "../aws/errors.js";
+import type { RateBucket } from "../aws/rate-limiter.js";
 
 /** An SQS queue named by name, URL or ARN; parts the form does not carry are undefined. */
 export interface QueueRef {
@@ -55,19 +56,23 @@ function cacheKey(region: string, ref: QueueRef): string {
   return `${region}/${ref.account ?? ""}/${ref.name}`;
 }
 
-/** The queue's URL: given, cached, or from one GetQueueUrl. */
-export async function queueUrl(aws: AwsClients, region: string, ref: QueueRef): Promise<string> {
+/** The queue's URL: given, cached, or from one GetQueueUrl (from `bucket` when given, else the SQS one). */
+export async function queueUrl(
+  aws: AwsClients,
+  region: string,
+  ref: QueueRef,
+  bucket?: RateBucket,
+): Promise<string> {
   if (ref.url) return ref.url;
   const cache = cacheFor(aws);
   const key = cacheKey(region, ref);
   const cached = cache.get(key);
   if (cached) return cached;
-  const out = await aws.sqs(region).send(
-    new GetQueueUrlCommand({
-      QueueName: ref.name,
-      ...(ref.account && { QueueOwnerAWSAccountId: ref.account }),
-    }),
-  );
+  const command = new GetQueueUrlCommand({
+    QueueName: ref.name,
+    ...(ref.account && { QueueOwnerAWSAccountId: ref.account }),
+  });
+  const out = await aws.sqs(region).send(bucket ? inBucket(command, bucket) : command);
   if (!out.QueueUrl) throw new ResourceError("QueueNotFound", `GetQueueUrl returned no URL for ${ref.name}`);
   cache.set(key, out.QueueUrl);
   return out.QueueUrl;

@@ -11,7 +11,7 @@ import { arnOf, baseSpecShape, checkArnRegion, managed } from "../manifests/fiel
 import { diffManagedFields } from "./fields.js";
 import type { DesiredResource, Kind, KindContext, LintWarning, ReadResult } from "./kind.js";
 import { readEach } from "./read-each.js";
-import { scopeOf } from "./scope.js";
+import { present, scopeOf } from "./scope.js";
 import { isFifo } from "./sqs-queue.js";
 
 const topicArnSchema = arnOf(["sns"], "an SNS topic").refine((v) => !parseArn(v)?.resource.includes(":"), {
@@ -248,6 +248,10 @@ export const subscriptionRedrivePolicy: Kind<SubscriptionRedrivePolicySpec, Subs
     readGroup(spec, region) {
       // One ListSubscriptionsByTopic serves every subscription of a topic named by endpoint.
       return spec.topicArn !== undefined ? `${region}/${spec.topicArn}` : `${region}/${spec.subscriptionArn}`;
+    },
+
+    failureDestinations(spec) {
+      return present([spec.deadLetterQueue]);
     },
 
     scope(spec) {

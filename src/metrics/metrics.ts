@@ -67,8 +67,17 @@ export function createMetrics() {
     buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
     registers: [registry],
   });
+  const deadLetterMessages = new Gauge({
+    name: "retryctl_dead_letter_messages",
+    help:
+      "Messages in an SQS queue that a managed resource names as its DLQ or on-failure destination " +
+      "(ApproximateNumberOfMessages, read once per resync); no series while the queue cannot be read.",
+    labelNames: ["account", "region", "queue"] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    deadLetterMessages,
     driftEvents,
     driftEventLag,
     reconcileTotal,
