@@ -67,8 +67,9 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
     expect(out).toContain(`SUCCESS: ${rules.length} rules found`);
   });
 
-  it("alerts on lasting drift, reconcile errors, resources in Error, bad manifests and a stale sync", () => {
+  it("alerts on lasting drift, reconcile errors, resources in Error, bad manifests, a stale sync and waiting DLQ messages", () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
+      "RetryctlDeadLetterMessages",
       "RetryctlDriftPersists",
       "RetryctlManifestErrors",
       "RetryctlReconcileErrors",
@@ -80,6 +81,10 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
     expect(byName("RetryctlReconcileErrors").expr).toContain(
       'increase(retryctl_reconcile_total{result="error"}[15m]) > 0',
     );
+    expect(byName("RetryctlDeadLetterMessages")).toMatchObject({
+      expr: "retryctl_dead_letter_messages > 0",
+      for: "15m",
+    });
   });
 
   it("names only metrics retryctl exports", async () => {
@@ -92,6 +97,7 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
     const used = new Set(names.map((m) => m[1]!));
     expect([...used].sort()).toEqual([
       "process_start_time_seconds",
+      "retryctl_dead_letter_messages",
       "retryctl_last_sync_timestamp_seconds",
       "retryctl_manifest_errors",
       "retryctl_reconcile_total",
@@ -119,6 +125,12 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
     const stale = { instance: "stale:8080", job: "retryctl" };
     const never = { instance: "never:8080", job: "retryctl" };
     const restarted = { instance: "restarted:8080", job: "retryctl" };
+    // retryctl_dead_letter_messages{account,region,queue} (design §11).
+    const dlq = (queue: string) => ({ ...target, account: "111111111111", region: "us-east-1", queue });
+    const waiting = dlq("orders-dlq");
+    const drained = dlq("drained-dlq");
+    const empty = dlq("empty-dlq");
+    const unreadable = dlq("gone-dlq");
     const series = (name: string, labels: Record<string, string>, values: string) => ({
       series: `${name}{${Object.entries(labels)
         .map(([k, v]) => `${k}="${v}"`)
@@ -148,6 +160,12 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
             series("process_start_time_seconds", never, "0x60"),
             series("retryctl_last_sync_timestamp_seconds", restarted, "0x60"),
             series("process_start_time_seconds", restarted, "1800x60"),
+            // Messages from minute 1 on; messages for 5 minutes, then handled; always empty; messages,
+            // then the queue cannot be read (no series: its depth is unknown, not stale).
+            series("retryctl_dead_letter_messages", waiting, "0 3x10 7x50"),
+            series("retryctl_dead_letter_messages", drained, "0 4x5 0x55"),
+            series("retryctl_dead_letter_messages", empty, "0x60"),
+            series("retryctl_dead_letter_messages", unreadable, "0 2x5 _x55"),
           ],
           alert_rule_test: [
             { eval_time: "29m", alertname: "RetryctlDriftPersists", exp_alerts: [] },
@@ -173,6 +191,17 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
               eval_time: "17m",
               alertname: "RetryctlManifestErrors",
               exp_alerts: firing("RetryctlManifestErrors", target),
+            },
+            { eval_time: "15m", alertname: "RetryctlDeadLetterMessages", exp_alerts: [] },
+            {
+              eval_time: "17m",
+              alertname: "RetryctlDeadLetterMessages",
+              exp_alerts: firing("RetryctlDeadLetterMessages", waiting),
+            },
+            {
+              eval_time: "60m",
+              alertname: "RetryctlDeadLetterMessages",
+              exp_alerts: firing("RetryctlDeadLetterMessages", waiting),
             },
             { eval_time: "14m", alertname: "RetryctlSyncStale", exp_alerts: [] },
             {
