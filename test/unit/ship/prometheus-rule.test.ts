@@ -82,7 +82,7 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
       'increase(retryctl_reconcile_total{result="error"}[15m]) > 0',
     );
     expect(byName("RetryctlDeadLetterMessages")).toMatchObject({
-      expr: "retryctl_dead_letter_messages > 0",
+      expr: "max by (account, region, queue) (retryctl_dead_letter_messages) > 0",
       for: "15m",
     });
   });
@@ -126,8 +126,9 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
     const never = { instance: "never:8080", job: "retryctl" };
     const restarted = { instance: "restarted:8080", job: "retryctl" };
     // retryctl_dead_letter_messages{account,region,queue} (design §11).
-    const dlq = (queue: string) => ({ ...target, account: "111111111111", region: "us-east-1", queue });
+    const dlq = (queue: string) => ({ account: "111111111111", region: "us-east-1", queue });
     const waiting = dlq("orders-dlq");
+    const standby = { instance: "standby:8080", job: "retryctl" };
     const drained = dlq("drained-dlq");
     const empty = dlq("empty-dlq");
     const unreadable = dlq("gone-dlq");
@@ -162,10 +163,12 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
             series("process_start_time_seconds", restarted, "1800x60"),
             // Messages from minute 1 on; messages for 5 minutes, then handled; always empty; messages,
             // then the queue cannot be read (no series: its depth is unknown, not stale).
-            series("retryctl_dead_letter_messages", waiting, "0 3x10 7x50"),
-            series("retryctl_dead_letter_messages", drained, "0 4x5 0x55"),
-            series("retryctl_dead_letter_messages", empty, "0x60"),
-            series("retryctl_dead_letter_messages", unreadable, "0 2x5 _x55"),
+            // Two replicas export the waiting queue: still one alert.
+            series("retryctl_dead_letter_messages", { ...target, ...waiting }, "0 3x10 7x50"),
+            series("retryctl_dead_letter_messages", { ...standby, ...waiting }, "0 3x10 7x50"),
+            series("retryctl_dead_letter_messages", { ...target, ...drained }, "0 4x5 0x55"),
+            series("retryctl_dead_letter_messages", { ...target, ...empty }, "0x60"),
+            series("retryctl_dead_letter_messages", { ...target, ...unreadable }, "0 2x5 _x55"),
           ],
           alert_rule_test: [
             { eval_time: "29m", alertname: "RetryctlDriftPersists", exp_alerts: [] },
