@@ -14,9 +14,9 @@ import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.
 import type { Metrics } from "../metrics/metrics.js";
 import type { Guard } from "../policy/guard.js";
 import { revisionOf } from "../source/revision.js";
-import { type DeadLetterQueueStatus, DeadLetterQueues, sqsDepthReader } from "./dead-letters.js";
+import type { DeadLetterQueueStatus } from "./dead-letters.js";
 import { planRevision, relativeToRoot } from "./desired.js";
-import { type FailureQueue, failureQueues, senderKey } from "./failure-queues.js";
+import { FailureWatch } from "./failure-watch.js";
 import { initControllerMetrics, setResourceGauge } from "./gauges.js";
 import { type LastDrift, type ResourceStatusEntry, StatusStore } from "./status.js";
 import { Sweeper } from "./sweep.js";
@@ -139,11 +139,7 @@ export class Controller {
   #reloadTimer: NodeJS.Timeout | undefined;
   /** Keys queued by a CloudTrail event, with that event, until a reconcile that started after it finishes. */
   readonly #driftCauses = new Map<string, { drift: LastDrift; queuedAt: number }>();
-  readonly #deadLetters: DeadLetterQueues;
-  /** The failure-queue updates and reads, one after the other. */
-  #deadLetterWork: Promise<void> = Promise.resolve();
-  /** A read is queued and not started yet: a round starting meanwhile is served by it. */
-  #deadLetterReadQueued = false;
+  readonly #failures: FailureWatch;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -168,10 +164,13 @@ export class Controller {
       groupOf: kindOfKey,
       unitOf: (key) => this.#unitOf(key),
     });
-    this.#deadLetters = new DeadLetterQueues({
+    this.#failures = new FailureWatch({
+      aws: options.aws,
+      accounts: options.accounts,
+      hubAccount: options.hubAccount,
       metrics: options.metrics,
       log: options.log,
-      read: sqsDepthReader((account) => this.#clientsFor(account)),
+      manifests: () => this.#desired.values(),
     });
     initControllerMetrics(options.metrics, options.kinds);
     this.#updateGauges();
@@ -214,12 +213,12 @@ export class Controller {
       lastSyncTime: this.#lastSync?.toISOString() ?? null,
       ready: this.#ready,
       resources: this.#status.list().map((r) => {
-        const queues = this.#deadLetters.ofResource(senderKey(r.kind, r.name));
+        const queues = this.#failures.ofResource(r.kind, r.name);
         return queues ? { ...r, deadLetterQueues: queues } : r;
       }),
       manifestErrors: this.#manifestErrors.map((e) => ({ ...e })),
       accounts: this.#o.accounts?.status().map((a) => ({ ...a, message: scrubSecrets(a.message) })) ?? [],
-      deadLetterQueues: this.#deadLetters.list(),
+      deadLetterQueues: this.#failures.status(),
     };
   }
 
@@ -297,6 +296,7 @@ export class Controller {
   async stop(timeoutMs: number): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    this.#failures.stop();
     clearTimeout(this.#reloadTimer);
     this.#sweeper.stop();
     this.#queue.shutDown();
@@ -546,57 +546,12 @@ export class Controller {
     this.#updateGauges();
   }
 
-  /**
-   * Brings the failure queues in line with the manifests and, with `read`,
-   * reads each one's depth. Runs after any update or read still under way; a
-   * read already waiting to start serves a second request.
-   */
+  /** Failure-path health (design §11); its AWS calls count as in flight for a graceful stop. */
   #refreshDeadLetters(read: boolean): void {
-    if (this.#stopping) return;
-    if (read) {
-      if (this.#deadLetterReadQueued) return;
-      this.#deadLetterReadQueued = true;
-    }
-    const work = this.#deadLetterWork
-      .then(async () => {
-        if (read) this.#deadLetterReadQueued = false;
-        this.#deadLetters.track(await this.#failureQueues());
-        if (!read || this.#stopping || this.#deadLetters.size === 0) return;
-        const startedAt = Date.now();
-        await this.#deadLetters.readAll();
-        this.#log.debug(
-          { queues: this.#deadLetters.size, durationMs: Date.now() - startedAt },
-          "failure queues read",
-        );
-      })
-      .catch((err: unknown) => this.#log.error({ err }, "updating the failure queues failed; will retry"));
-    this.#deadLetterWork = work;
+    const work = this.#failures.refresh(read);
+    if (!work) return;
     this.#inflight.add(work);
     void work.finally(() => this.#inflight.delete(work));
-  }
-
-  /** The failure queues of the managed manifests; the hub's account is learnt when a bare queue name needs it. */
-  async #failureQueues(): Promise<FailureQueue[]> {
-    const manifests = [...this.#desired.values()];
-    const queues = failureQueues(manifests, this.#o.aws.account);
-    if (this.#o.aws.account !== undefined || !this.#o.hubAccount) return queues;
-    if (!queues.some((q) => q.account === "")) return queues;
-    try {
-      return failureQueues(manifests, await this.#o.hubAccount());
-    } catch (err) {
-      this.#log.debug(
-        { err },
-        'the hub\'s account is not known; failure queues named by name are labelled ""',
-      );
-      return queues;
-    }
-  }
-
-  /** A member account's clients (built through `AwsClients.member`), else the hub's. */
-  #clientsFor(account: string): AwsClients {
-    const accounts = this.#o.accounts;
-    if (account === "" || !accounts?.configured(account)) return this.#o.aws;
-    return accounts.clients(account) ?? this.#o.aws;
   }
 
   /** The event that queued `key`, if the reconcile started at `startedAt` is its re-read. */
