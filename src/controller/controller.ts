@@ -168,6 +168,7 @@ export class Controller {
       aws: options.aws,
       accounts: options.accounts,
       hubAccount: options.hubAccount,
+      guard: options.guard,
       metrics: options.metrics,
       log: options.log,
       manifests: () => this.#desired.values(),

@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import type { Accounts } from "../aws/accounts.js";
 import type { AwsClients } from "../aws/clients.js";
+import { ResourceError } from "../aws/errors.js";
 import type { Manifest } from "../manifests/manifest.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { Guard } from "../policy/guard.js";
 import {
   type DeadLetterQueueStatus,
   DeadLetterQueues,
@@ -12,6 +14,9 @@ import {
 } from "./dead-letters.js";
 import { type FailureQueue, failureQueues, senderKey } from "./failure-queues.js";
 
+/** The guard's refusals (policy/guard.ts, policy/account.ts): no AWS call at all for the resource. */
+const REFUSED = new Set(["DeniedByPolicy", "AccountNotConfigured", "AccountMismatch"]);
+
 export interface FailureWatchOptions {
   /** The hub's clients. */
   aws: AwsClients;
@@ -19,6 +24,8 @@ export interface FailureWatchOptions {
   accounts?: Accounts | undefined;
   /** The hub's account (sts:GetCallerIdentity, memoised), asked only when a bare queue name needs it. */
   hubAccount?: (() => Promise<string>) | undefined;
+  /** The engine's guard: a resource it refuses gets no AWS call, not even for its queues' depth. */
+  guard?: Guard | undefined;
   metrics: Metrics;
   log: Logger;
   /** The managed manifests, taken afresh at each update. */
@@ -94,7 +101,7 @@ export class FailureWatch {
 
   async #failureQueues(): Promise<FailureQueue[]> {
     const { aws, hubAccount, log } = this.#o;
-    const manifests = [...this.#o.manifests()];
+    const manifests = await this.#allowed([...this.#o.manifests()]);
     const queues = failureQueues(manifests, aws.account);
     if (aws.account !== undefined || !hubAccount || !queues.some((q) => q.account === "")) return queues;
     try {
@@ -103,6 +110,24 @@ export class FailureWatch {
       log.debug({ err }, 'the hub\'s account is not known; failure queues named by name are labelled ""');
       return queues;
     }
+  }
+
+  /**
+   * The senders the guard lets through, as the engine asks it before a read: a
+   * resource outside the allow-list or in an account retryctl may not touch
+   * (design §6) names queues that are no more read than the resource itself.
+   * Other failures of the check (STS unreachable, a role not assumed) leave
+   * the queue in, to show as unknown with that reason.
+   */
+  async #allowed(manifests: Manifest[]): Promise<Manifest[]> {
+    const senders = manifests.filter((m) => (m.kind.failureDestinations?.(m.spec).length ?? 0) > 0);
+    const guard = this.#o.guard;
+    if (!guard) return senders;
+    const placed = await Promise.all(senders.map((m) => guard.place(m)));
+    return senders.filter((_, i) => {
+      const placement = placed[i];
+      return !(placement instanceof ResourceError && REFUSED.has(placement.code));
+    });
   }
 
   #clientsFor(account: string): AwsClients {

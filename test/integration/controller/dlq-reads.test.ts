@@ -107,4 +107,38 @@ describe("DLQ depth reads: their own bucket, the queue's own account", () => {
     expect(depthReads.length).toBeGreaterThan(0);
     expect(new Set(depthReads.map((r) => r.account))).toEqual(new Set([MEMBER_A]));
   }, 60_000);
+
+  it("reads no queue of a resource the guard refuses (an account without an access entry), only the allowed one's", async () => {
+    const mine = await createQueue("dlq-mine");
+    await writeFile(
+      join(suite.dir, "fns.yaml"),
+      [
+        doc("FunctionDeadLetterConfig", "mine", { functionName: "dlq-mine-fn", targetArn: mine.arn }),
+        doc("FunctionDeadLetterConfig", "theirs", {
+          account: "210987654321",
+          functionName: "dlq-theirs-fn",
+          targetArn: "arn:aws:sqs:us-east-1:210987654321:dlq-theirs",
+        }),
+      ].join("---\n"),
+    );
+    suite.controller = await startController({
+      dir: suite.dir,
+      endpoint: suite.proxy.endpoint,
+      resyncIntervalMs: 1_000,
+    });
+    const c = suite.controller;
+    await expect
+      .poll(async () => (await status(c.url)).resources.find((r) => r.name === "theirs")?.reason, {
+        timeout: 15_000,
+      })
+      .toBe("AccountNotConfigured");
+    await expect
+      .poll(async () => (await status(c.url)).deadLetterQueues.map((q) => [q.name, q.state]), {
+        timeout: 15_000,
+      })
+      .toEqual([["dlq-mine", "ok"]]);
+    const theirs = (await status(c.url)).resources.find((r) => r.name === "theirs");
+    expect(theirs).not.toHaveProperty("deadLetterQueues");
+    expect(suite.proxy.requests().filter((r) => r.resource === "queue:dlq-theirs")).toEqual([]);
+  }, 60_000);
 });

@@ -282,7 +282,8 @@ describe("the controller with a policy", () => {
     // Refused resources are retried with backoff (200 ms … 2 s here); each retry is refused again, offline.
     await new Promise((r) => setTimeout(r, 2_500));
     untouched();
-    expect(addressed()).toEqual(["function:orders-processor"]);
+    // The allowed resource's failure queue is read for its depth (design §11); the refused ones' are not.
+    expect(addressed()).toEqual(["function:orders-processor", "queue:orders-failed"]);
     expect(proxy.count({ service: "sts" })).toBe(1);
     const started = c.logs.find((l) => l.msg === "controller started");
     expect(started?.policy).toEqual({
