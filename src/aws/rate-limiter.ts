@@ -15,6 +15,7 @@ export interface RateLimits {
   sns: number;
   scheduler: number;
   pipes: number;
+  kinesis: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -26,6 +27,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   sns: 20,
   scheduler: 20,
   pipes: 5,
+  // DescribeStreamSummary: 20/s per account (Kinesis quotas).
+  kinesis: 10,
 };
 
 export type RateBucket = keyof RateLimits;
@@ -39,7 +42,8 @@ export function bucketFor(service: string, operation: string): RateBucket {
     service === "sts" ||
     service === "sns" ||
     service === "scheduler" ||
-    service === "pipes"
+    service === "pipes" ||
+    service === "kinesis"
   )
     return service;
   return "sts";
