@@ -393,7 +393,10 @@ async function mappingPart(ctx: FunctionContext): Promise<Part> {
           trigger: "sqs",
           source,
           ...(await queueSettings(ctx, source)),
-          reportBatchItemFailures: (m.FunctionResponseTypes ?? []).includes("ReportBatchItemFailures"),
+          reportBatchItemFailures: {
+            value: (m.FunctionResponseTypes ?? []).includes("ReportBatchItemFailures"),
+            of,
+          },
         });
         return { paths: [path], uninspected: [] };
       }

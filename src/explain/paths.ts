@@ -267,8 +267,8 @@ export interface QueueSettings {
   messageRetentionPeriodSeconds?: number | undefined;
   /** The queue's RedrivePolicy; undefined when it has none. */
   redrive?: { deadLetterQueue: string; maxReceiveCount: number } | undefined;
-  /** Whether the function reports failed items (`ReportBatchItemFailures`); undefined for pipes. */
-  reportBatchItemFailures?: boolean | undefined;
+  /** Whether the mapping (`of`) reports failed items (`ReportBatchItemFailures`); undefined for pipes. */
+  reportBatchItemFailures?: { value: boolean; of: string } | undefined;
 }
 
 /**
@@ -320,10 +320,9 @@ export function queuePath(s: QueueSettings): ExplainPath {
   const fifo = s.queueArn.endsWith(".fifo");
   if (fifo) notes.push("FIFO queue: the failing message holds its message group until it leaves the queue");
   if (s.reportBatchItemFailures !== undefined) {
-    facts.push(
-      awsFact("FunctionResponseTypes includes ReportBatchItemFailures", s.reportBatchItemFailures, s.source),
-    );
-    if (!s.reportBatchItemFailures) {
+    const { value, of: mapping } = s.reportBatchItemFailures;
+    facts.push(awsFact("FunctionResponseTypes includes ReportBatchItemFailures", value, mapping));
+    if (!value) {
       notes.push(
         "without ReportBatchItemFailures the whole batch is received again with the failing message",
       );

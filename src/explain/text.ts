@@ -1,5 +1,6 @@
 import { scrubSecrets } from "../log/secrets.js";
 import { humanSeconds, isBlocking, isDropped } from "./document.js";
+import { shortArn } from "./mermaid.js";
 import type { ExplainDocument, ExplainPath, Fact, FunctionExplanation } from "./model.js";
 
 /**
@@ -53,19 +54,20 @@ function pathLines(p: ExplainPath): string[] {
   const outcome = [`${attempts}${within}, then ${end}`];
   if (isBlocking(p))
     outcome.push(
-      `!! BLOCKS its ${p.trigger === "sqs" || p.terminal.type === "redrive" ? "message group" : "shard"} for up to ${humanSeconds(p.blockingSeconds ?? 0)}`,
+      `!! BLOCKS its ${p.facts.some((f) => f.field === "VisibilityTimeout") ? "message group" : "shard"} for up to ${humanSeconds(p.blockingSeconds ?? 0)}`,
     );
   if (p.bisect !== undefined) outcome.push(`bisect ${p.bisect ? "on" : "off"}`);
   return [
     `${p.trigger} ${p.source}`,
     outcome.join("; "),
-    ...p.facts.map(factLine),
+    ...p.facts.map((f) => factLine(f, p.source)),
     ...p.notes.map((n) => `note: ${n}`),
   ];
 }
 
-function factLine(f: Fact): string {
-  const from =
-    f.source === "aws" ? `read from ${f.of}` : `AWS default, ${f.reference ?? "documented by AWS"}`;
+/** A fact and where it comes from: read (of the path's source unless named), or an AWS default and where it is documented. */
+function factLine(f: Fact, source: string): string {
+  const of = f.of === source ? "" : ` of ${shortArn(f.of)}`;
+  const from = f.source === "aws" ? `read${of}` : `AWS default, ${f.reference ?? "documented by AWS"}`;
   return `· ${f.field} = ${f.value === null ? "none" : String(f.value)}  (${from})`;
 }

@@ -228,9 +228,10 @@ describe("retryctl explain against moto", () => {
   });
 
   it("explains SNS subscriptions, schedules and pipes targeting a function, and their fixes", async () => {
-    const [snsDlq, scheduleDlq, pipeDlq, failures] = await Promise.all(
-      ["sns-dlq", "schedule-dlq", "pipe-dlq", "failures"].map((n) => createQueue(n)),
-    );
+    const snsDlq = await createQueue("sns-dlq");
+    const scheduleDlq = await createQueue("schedule-dlq");
+    const pipeDlq = await createQueue("pipe-dlq");
+    const failures = await createQueue("failures");
     const stream = await createStream("audit");
     const fn = await createFunction("audit", { timeout: 10 });
     const topic = await createTopic("orders");
