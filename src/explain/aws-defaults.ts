@@ -39,8 +39,8 @@ export const SCHEDULER_DEFAULTS = {
   },
 } satisfies Record<string, AwsDefault>;
 
-const SNS_RETRIES_DOC =
-  'SNS Developer Guide, "Amazon SNS message delivery retries", AWS managed endpoints (Lambda, SQS); not in aws-reference.md';
+// Not in aws-reference.md: docs/explain.md, "Where the numbers come from".
+const SNS_RETRIES_DOC = 'SNS Developer Guide, "Amazon SNS message delivery retries"';
 
 /**
  * SNS's delivery policy for Lambda endpoints cannot be changed (only HTTP/S

@@ -1,4 +1,5 @@
 import pMap from "p-map";
+import { callerAccount } from "../aws/caller.js";
 import { ResourceError } from "../aws/errors.js";
 import { createAws, createGuard, type GlobalOptions, readPolicy, requireRegion } from "../cli/context.js";
 import { formatWarning } from "../cli/output.js";
@@ -11,7 +12,7 @@ import { explainFunction } from "./explain.js";
 import { explainMermaid } from "./mermaid.js";
 import type { FunctionExplanation } from "./model.js";
 import { ExplainReads } from "./reads.js";
-import { explainTargets } from "./targets.js";
+import { explainTargets, mixesAccounts, oncePerFunction } from "./targets.js";
 import { explainText } from "./text.js";
 
 export type ExplainFormat = "text" | "json" | "mermaid";
@@ -38,8 +39,8 @@ export async function runExplain(dir: string, io: Io, options: ExplainOptions): 
   const load = await loadManifests([dir], { defaultRegion: region });
   const folder = load.errors.find(isFolderProblem);
   if (folder) throw new Error(folder.message);
-  const targets = explainTargets(load.manifests, options.function);
-  if (options.function !== undefined && targets.length === 0) {
+  const named = explainTargets(load.manifests, options.function);
+  if (options.function !== undefined && named.length === 0) {
     throw new Error(`no manifest in ${dir} names function ${options.function}`);
   }
   const waits = new WaitReporter({
@@ -50,6 +51,8 @@ export async function runExplain(dir: string, io: Io, options: ExplainOptions): 
   waits.start();
   try {
     const guard = createGuard(policy, aws, region);
+    // One sts:GetCallerIdentity, only when a function named by an ARN of the hub's account may also be named by name.
+    const targets = mixesAccounts(named) ? oncePerFunction(named, await callerAccount(aws, region)()) : named;
     const reads = new ExplainReads();
     const functions = await pMap(
       targets,

@@ -51,3 +51,9 @@ export function humanSeconds(seconds: number): string {
   }
   return parts.join(" ");
 }
+
+/** `1 attempt`, `186 attempts`, `100,016 attempts`, `unlimited attempts`. */
+export function attemptsText(attempts: number | null): string {
+  if (attempts === null) return "unlimited attempts";
+  return `${attempts.toLocaleString("en-US")} attempt${attempts === 1 ? "" : "s"}`;
+}

@@ -1,5 +1,5 @@
 import { parseArn } from "../aws/arn.js";
-import { humanSeconds, isBlocking, isDropped } from "./document.js";
+import { attemptsText, humanSeconds, isBlocking, isDropped } from "./document.js";
 import type { ExplainDocument, ExplainPath } from "./model.js";
 
 /**
@@ -53,7 +53,7 @@ export function explainMermaid(doc: ExplainDocument): string {
 }
 
 function budget(p: ExplainPath): string {
-  const attempts = p.attempts === null ? "unlimited attempts" : `${p.attempts} attempts`;
+  const attempts = attemptsText(p.attempts);
   return p.maxAgeSeconds === null ? attempts : `${attempts} · ${humanSeconds(p.maxAgeSeconds)}`;
 }
 

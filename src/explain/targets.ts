@@ -51,3 +51,22 @@ export function explainTargets(manifests: readonly Manifest[], only?: string): E
   }
   return [...targets.values()];
 }
+
+/**
+ * Targets that name the hub's own account by ARN and targets that name no
+ * account are one function: once the hub's account is known, keep the first.
+ */
+export function oncePerFunction(targets: readonly ExplainTarget[], hubAccount: string): ExplainTarget[] {
+  const seen = new Set<string>();
+  return targets.filter((t) => {
+    const key = `${t.account ?? hubAccount}/${t.region}/${t.functionName}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** True when some targets name an account and others do not: only the hub's account can tell whether they meet. */
+export function mixesAccounts(targets: readonly ExplainTarget[]): boolean {
+  return targets.some((t) => t.account !== undefined) && targets.some((t) => t.account === undefined);
+}

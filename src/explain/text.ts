@@ -1,5 +1,5 @@
 import { scrubSecrets } from "../log/secrets.js";
-import { humanSeconds, isBlocking, isDropped } from "./document.js";
+import { attemptsText, humanSeconds, isBlocking, isDropped } from "./document.js";
 import { shortArn } from "./mermaid.js";
 import type { ExplainDocument, ExplainPath, Fact, FunctionExplanation } from "./model.js";
 
@@ -47,8 +47,7 @@ function functionLines(f: FunctionExplanation): string[] {
 }
 
 function pathLines(p: ExplainPath): string[] {
-  const attempts =
-    p.attempts === null ? "unlimited attempts" : `${p.attempts} attempt${p.attempts === 1 ? "" : "s"}`;
+  const attempts = attemptsText(p.attempts);
   const within = p.maxAgeSeconds === null ? "" : ` within ${humanSeconds(p.maxAgeSeconds)}`;
   const end = isDropped(p) ? "!! DROPPED" : `${p.terminal.type} ${p.terminal.arn}`;
   const outcome = [`${attempts}${within}, then ${end}`];

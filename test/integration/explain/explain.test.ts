@@ -330,4 +330,23 @@ describe("retryctl explain against moto", () => {
     });
     expect(pipePath.bisect).toBe(true);
   });
+
+  it("explains a function named by name in one manifest and by its ARN in another once", async () => {
+    const fn = await createFunction("notifier");
+    const topic = await createTopic("orders");
+    await subscribe(topic, fn);
+    const dir = await manifestDir({
+      "m.yaml": [
+        manifest("FunctionDeadLetterConfig", "notifier", { functionName: "notifier", targetArn: null }),
+        manifest("SubscriptionRedrivePolicy", "orders", {
+          topicArn: topic,
+          endpoint: fn,
+          deadLetterQueue: null,
+        }),
+      ].join("---\n"),
+    });
+    const run = await explain(dir);
+    expect(run.doc.functions.map((f) => f.functionArn)).toEqual([fn]);
+    expect(run.doc.functions[0]?.paths.map((p) => p.trigger)).toEqual(["async", "sns"]);
+  });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { isBlocking, isDropped } from "../../../src/explain/document.js";
+import { attemptsText, isBlocking, isDropped } from "../../../src/explain/document.js";
 import { shortArn } from "../../../src/explain/mermaid.js";
 import { type ExplainDocument, explainDocumentSchema } from "../../../src/explain/model.js";
 import {
@@ -84,7 +84,7 @@ describe("explain output", () => {
           expect(terminal?.classes).toEqual([]);
         }
         expect(chart.vertices.get(source)?.classes).toEqual(isBlocking(p) ? ["blocking"] : []);
-        const attempts = p.attempts === null ? "unlimited attempts" : `${p.attempts} attempts`;
+        const attempts = attemptsText(p.attempts);
         expect(chart.edges).toContainEqual(
           expect.objectContaining({ start: source, end: fn, stroke: "normal" }),
         );
