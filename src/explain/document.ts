@@ -4,6 +4,9 @@ import type { ExplainDocument, ExplainPath, FunctionExplanation } from "./model.
 /** A path whose failing record holds others up (a shard, a message group). */
 export const isBlocking = (p: ExplainPath) => p.blockingSeconds !== null && p.blockingSeconds > 0;
 export const isDropped = (p: ExplainPath) => p.terminal.type === "dropped";
+/** A path that blocks until its record leaves the stream or queue by expiry: nothing else ends the retries. */
+export const blocksUntilExpiry = (p: ExplainPath) =>
+  isBlocking(p) && isDropped(p) && p.attempts === null && p.blockingSeconds === p.maxAgeSeconds;
 
 export function explainDocument(
   functions: FunctionExplanation[],

@@ -1,11 +1,12 @@
 import { scrubSecrets } from "../log/secrets.js";
-import { attemptsText, humanSeconds, isBlocking, isDropped } from "./document.js";
+import { attemptsText, blocksUntilExpiry, humanSeconds, isBlocking, isDropped } from "./document.js";
 import { shortArn } from "./mermaid.js";
 import type { ExplainDocument, ExplainPath, Fact, FunctionExplanation } from "./model.js";
 
 /**
- * A tree per function. Dropped and blocking paths carry `!!` markers in
- * capitals, so they stand out in a terminal without colour and in a log.
+ * A tree per function. Dropped paths and paths that block until their record
+ * expires carry `!!` markers in capitals, so they stand out in a terminal
+ * without colour and in a log.
  */
 export function explainText(doc: ExplainDocument): string {
   const lines: string[] = [];
@@ -51,10 +52,16 @@ function pathLines(p: ExplainPath): string[] {
   const within = p.maxAgeSeconds === null ? "" : ` within ${humanSeconds(p.maxAgeSeconds)}`;
   const end = isDropped(p) ? "!! DROPPED" : `${p.terminal.type} ${p.terminal.arn}`;
   const outcome = [`${attempts}${within}, then ${end}`];
-  if (isBlocking(p))
+  if (isBlocking(p)) {
+    const what = p.facts.some((f) => f.field === "VisibilityTimeout") ? "message group" : "shard";
+    const upTo = humanSeconds(p.blockingSeconds ?? 0);
+    // Every stream path holds its shard while it retries; only one that ends by expiry is a finding.
     outcome.push(
-      `!! BLOCKS its ${p.facts.some((f) => f.field === "VisibilityTimeout") ? "message group" : "shard"} for up to ${humanSeconds(p.blockingSeconds ?? 0)}`,
+      blocksUntilExpiry(p)
+        ? `!! BLOCKS its ${what} for up to ${upTo}, until the record expires`
+        : `blocks its ${what} for up to ${upTo}`,
     );
+  }
   if (p.bisect !== undefined) outcome.push(`bisect ${p.bisect ? "on" : "off"}`);
   return [
     `${p.trigger} ${p.source}`,

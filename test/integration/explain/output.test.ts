@@ -107,7 +107,7 @@ describe("explain output", () => {
     expect(lines).toContain("└── eventbridge arn:aws:events:us-east-1:123456789012:rule/placed");
     expect(run.stdout).toContain("186 attempts within 1d, then !! DROPPED");
     expect(run.stdout).toContain(
-      "unlimited attempts within 1d, then !! DROPPED; !! BLOCKS its shard for up to 1d; bisect off",
+      "unlimited attempts within 1d, then !! DROPPED; !! BLOCKS its shard for up to 1d, until the record expires; bisect off",
     );
     expect(run.stdout).toContain(
       "5 attempts within 2m 30s, then redrive arn:aws:sqs:us-east-1:123456789012:work-dlq",
