@@ -1,4 +1,5 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { PipesClient } from "@aws-sdk/client-pipes";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
@@ -13,7 +14,7 @@ import { USER_AGENT } from "../version.js";
 import { AssumeRoleError } from "./assume-role-error.js";
 import { bucketFor, type RateBucket, type RateLimiter } from "./rate-limiter.js";
 
-export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes";
+export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes" | "kinesis";
 export type RequestOutcome = "success" | "throttled" | "error";
 
 export interface RequestEvent {
@@ -87,7 +88,8 @@ type Client =
   | STSClient
   | SNSClient
   | SchedulerClient
-  | PipesClient;
+  | PipesClient
+  | KinesisClient;
 
 /**
  * Quota errors the SDK classes as throttling and retries: EventBridge's
@@ -178,6 +180,11 @@ export class AwsClients {
 
   pipes(region: string): PipesClient {
     return this.#get("pipes", region, (c) => new PipesClient(c));
+  }
+
+  /** Read only by `explain`: a stream's retention bounds how long a poison record can block its shard. */
+  kinesis(region: string): KinesisClient {
+    return this.#get("kinesis", region, (c) => new KinesisClient(c));
   }
 
   destroy(): void {

@@ -19,6 +19,7 @@ export interface RateLimits {
   scheduler: number;
   pipes: number;
   deadLetterQueues: number;
+  kinesis: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -31,6 +32,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   scheduler: 20,
   pipes: 5,
   deadLetterQueues: 10,
+  // DescribeStreamSummary: 20/s per account (Kinesis quotas).
+  kinesis: 10,
 };
 
 export type RateBucket = keyof RateLimits;
@@ -44,7 +47,8 @@ export function bucketFor(service: string, operation: string): RateBucket {
     service === "sts" ||
     service === "sns" ||
     service === "scheduler" ||
-    service === "pipes"
+    service === "pipes" ||
+    service === "kinesis"
   )
     return service;
   return "sts";

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { runExplain } from "../explain/command.js";
 import { scrubSecrets } from "../log/secrets.js";
 import { manifestJsonSchema } from "../manifests/json-schema.js";
 import { loadManifests } from "../manifests/load.js";
@@ -104,8 +105,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       ).env("RETRYCTL_POLICY"),
     )
     .addOption(
-      new Option("--output <format>", "output of validate, diff and apply")
-        .choices(["text", "json"])
+      new Option(
+        "--output <format>",
+        "output of validate, diff and apply (text, json) and of explain (also mermaid)",
+      )
+        .choices(["text", "json", "mermaid"])
         .default("text")
         .env("RETRYCTL_OUTPUT"),
     )
@@ -116,13 +120,20 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   const globals = () => program.opts<GlobalOptions>();
+  // Only explain draws a graph; the other commands print a plan or a report.
+  const planGlobals = (command: string): GlobalOptions => {
+    const options = globals();
+    if ((options.output as string | undefined) === "mermaid")
+      throw new Error(`--output mermaid is only for explain; ${command} prints text or json`);
+    return options;
+  };
 
   program
     .command("validate")
     .description("parse, validate and lint manifests offline (no AWS calls)")
     .argument("<dir...>", "folders of manifests")
     .action(async (dirs: string[]) => {
-      const options = globals();
+      const options = planGlobals("validate");
       const policy = await readPolicy(options);
       const region = await resolveRegion(options);
       const load = await loadManifests(dirs, { defaultRegion: region });
@@ -178,8 +189,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     concurrency: number;
     progressInterval: number;
   }
-  const planOptions = (opts: PlanFlags, dryRun: boolean) => ({
-    ...globals(),
+  const planOptions = (opts: PlanFlags, dryRun: boolean, command: "diff" | "apply") => ({
+    ...planGlobals(command),
     dryRun,
     waitTimeoutMs: opts.waitTimeout,
     concurrency: opts.concurrency,
@@ -194,7 +205,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(concurrency)
     .addOption(progressInterval)
     .action(async (dir: string, opts: PlanFlags) => {
-      const run = await runPlan(dir, io, planOptions(opts, true), "plan");
+      const run = await runPlan(dir, io, planOptions(opts, true, "diff"), "plan");
       setExit(planExitCode(run));
     });
 
@@ -207,9 +218,29 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(concurrency)
     .addOption(progressInterval)
     .action(async (dir: string, opts: PlanFlags & { dryRun: boolean }) => {
-      const run = await runPlan(dir, io, planOptions(opts, opts.dryRun), "apply");
+      const run = await runPlan(dir, io, planOptions(opts, opts.dryRun, "apply"), "apply");
       // A dry run changed nothing, so it exits like `diff` (2 while changes are pending).
       setExit(opts.dryRun ? planExitCode(run) : applyExitCode(run));
+    });
+
+  program
+    .command("explain")
+    .description(
+      "read AWS and show where a failed event of each function ends up (exit 0, 2 when a path drops events, 1 on error)",
+    )
+    .argument("<dir>", "folder of manifests: the functions they name are explained")
+    .option("--function <name>", "only this function (name or ARN)")
+    .addOption(progressInterval)
+    .action(async (dir: string, opts: { function?: string; progressInterval: number }) => {
+      const { output, ...options } = globals();
+      setExit(
+        await runExplain(dir, io, {
+          ...options,
+          format: output as "text" | "json" | "mermaid" | undefined,
+          ...(opts.function !== undefined ? { function: opts.function } : {}),
+          progressIntervalMs: opts.progressInterval,
+        }),
+      );
     });
 
   program

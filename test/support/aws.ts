@@ -377,6 +377,7 @@ export const TEST_RATE_LIMITS = {
   scheduler: 10_000,
   pipes: 10_000,
   deadLetterQueues: 10_000,
+  kinesis: 10_000,
 };
 
 export interface TestAwsClientsOptions {

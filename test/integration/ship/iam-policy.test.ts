@@ -45,6 +45,8 @@ const policy = JSON.parse(await readFile(join(ROOT, "deploy/iam-policy.json"), "
 const statement = (sid: string) => new Set(policy.Statement.find((s) => s.Sid === sid)?.Action ?? []);
 const READ = statement("RetryctlRead");
 const WRITE = statement("RetryctlWrite");
+// Only `explain` sends these: the listings that find a function's triggers (design §9).
+const EXPLAIN = statement("RetryctlExplain");
 // Only with `run --drift-events-queue`, on the feed queue alone (design §10).
 const DRIFT_EVENTS = statement("RetryctlDriftEvents");
 // A batch call is authorised by its single action.
@@ -59,6 +61,7 @@ const IAM_PREFIX: Record<string, string> = {
   sns: "sns",
   scheduler: "scheduler",
   pipes: "pipes",
+  kinesis: "kinesis",
 };
 // The SDK client package → IAM service prefix.
 const CLIENT_PREFIX: Record<string, string> = {
@@ -69,6 +72,7 @@ const CLIENT_PREFIX: Record<string, string> = {
   sns: "sns",
   scheduler: "scheduler",
   pipes: "pipes",
+  kinesis: "kinesis",
 };
 
 // Calls AWS allows every principal, whatever its policies say: granting them would change nothing.
@@ -235,10 +239,11 @@ describe("deploy/iam-policy.json", () => {
     expect(policy.Statement.map((s) => s.Sid)).toEqual([
       "RetryctlRead",
       "RetryctlWrite",
+      "RetryctlExplain",
       "RetryctlPassRole",
       "RetryctlDriftEvents",
     ]);
-    const all = [...READ, ...WRITE];
+    const all = [...READ, ...WRITE, ...EXPLAIN];
     for (const s of policy.Statement) {
       expect(s.Effect).toBe("Allow");
       expect(s.Action).toEqual(sorted(s.Action));
@@ -255,7 +260,7 @@ describe("deploy/iam-policy.json", () => {
       "sqs:ReceiveMessage",
     ]);
     for (const action of all) {
-      expect(action).toMatch(/^(lambda|sqs|events|sns|scheduler|pipes):[A-Z][A-Za-z]+$/);
+      expect(action).toMatch(/^(lambda|sqs|events|sns|scheduler|pipes|kinesis):[A-Z][A-Za-z]+$/);
     }
   });
 
@@ -318,6 +323,6 @@ describe("deploy/iam-policy.json", () => {
         if (prefix && !NEEDS_NO_PERMISSION.has(action)) constructed.add(action);
       }
     }
-    expect(sorted(constructed)).toEqual(sorted(new Set([...READ, ...WRITE, ...DRIFT_EVENTS])));
+    expect(sorted(constructed)).toEqual(sorted(new Set([...READ, ...WRITE, ...EXPLAIN, ...DRIFT_EVENTS])));
   });
 });
