@@ -1,7 +1,7 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { describe, expect, it } from "vitest";
-import { docFiles, headingAnchors, links, ROOT } from "./markdown.js";
+import { docFiles, headingAnchors, lineOf, links, proseLines, ROOT, sourceFiles } from "./markdown.js";
 
 const INDEX = "docs/README.md";
 const README_LIMIT = 12 * 1024;
@@ -46,5 +46,27 @@ describe("links in the docs", () => {
     expect(brokenLink("README.md", "#no-such-heading")).toMatch(/no heading with the anchor/);
     expect(brokenLink("README.md", "https://example.com/x")).toBeUndefined();
     expect(brokenLink("docs/benchmarks.md", "../README.md")).toBeUndefined();
+  });
+});
+
+describe("pointers into the docs from src/", () => {
+  /** Messages send users to a page and a section: `(docs/deploying.md, "The IAM role")`. */
+  const POINTER = /\(((?:README|docs\/[\w/-]+)(?:\.md)?), "([^"]+)"\)/g;
+
+  it("every page and section a message in src/ names exists", () => {
+    const broken: string[] = [];
+    for (const file of sourceFiles()) {
+      const text = readFileSync(join(ROOT, file), "utf8");
+      for (const m of text.matchAll(POINTER)) {
+        const page = (m[1] as string).endsWith(".md") ? (m[1] as string) : `${m[1]}.md`;
+        const section = m[2] as string;
+        const at = `${file}:${lineOf(text, m.index)}`;
+        if (!existsSync(join(ROOT, page))) broken.push(`${at}: ${page} does not exist`);
+        else if (!proseLines(page).some((l) => /^#{1,6}\s/.test(l.text) && l.text.includes(section))) {
+          broken.push(`${at}: ${page} has no heading containing "${section}"`);
+        }
+      }
+    }
+    expect(broken, "point the message at the page and heading where the topic now lives").toEqual([]);
   });
 });
