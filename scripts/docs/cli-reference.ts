@@ -18,24 +18,34 @@ function defaultOf(option: Option): string {
   return `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
 }
 
+/** A Markdown table with its columns padded, as the repository's formatter (Biome) lays tables out. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+}
+
 function optionRows(options: readonly Option[]): string[] {
-  const rows = ["| option | environment | default | values | what |", "| --- | --- | --- | --- | --- |"];
-  for (const o of options) {
-    if (o.hidden) continue;
-    const env = o.envVar ? `\`${o.envVar}\`` : "";
-    const values = o.argChoices ? o.argChoices.map((c) => `\`${c}\``).join(", ") : "";
-    rows.push(`| \`${o.flags}\` | ${env} | ${defaultOf(o)} | ${values} | ${cell(o.description)} |`);
-  }
-  return rows;
+  const rows = options
+    .filter((o) => !o.hidden)
+    .map((o) => [
+      `\`${o.flags}\``,
+      o.envVar ? `\`${o.envVar}\`` : "",
+      defaultOf(o),
+      o.argChoices ? o.argChoices.map((c) => `\`${c}\``).join(", ") : "",
+      cell(o.description),
+    ]);
+  return table(["option", "environment", "default", "values", "what"], rows);
 }
 
 function argumentRows(args: readonly Argument[]): string[] {
-  const rows = ["| argument | required | what |", "| --- | --- | --- |"];
-  for (const a of args) {
-    const name = `${a.name()}${a.variadic ? "…" : ""}`;
-    rows.push(`| \`${name}\` | ${a.required ? "yes" : "no"} | ${cell(a.description)} |`);
-  }
-  return rows;
+  const rows = args.map((a) => [
+    `\`${a.name()}${a.variadic ? "…" : ""}\``,
+    a.required ? "yes" : "no",
+    cell(a.description),
+  ]);
+  return table(["argument", "required", "what"], rows);
 }
 
 /** Commander descriptions are help-line fragments; the reference prints them as sentences. */
@@ -45,7 +55,16 @@ function sentence(text: string): string {
 
 function commandSection(command: Command): string[] {
   const usage = `retryctl ${command.name()} ${command.usage()}`.trim();
-  const lines = [`## \`retryctl ${command.name()}\``, "", sentence(command.description()), "", "```text", usage, "```", ""];
+  const lines = [
+    `## \`retryctl ${command.name()}\``,
+    "",
+    sentence(command.description()),
+    "",
+    "```text",
+    usage,
+    "```",
+    "",
+  ];
   if (command.registeredArguments.length > 0) lines.push(...argumentRows(command.registeredArguments), "");
   const own = command.options.filter((o) => !o.hidden);
   if (own.length > 0) lines.push(...optionRows(own), "");

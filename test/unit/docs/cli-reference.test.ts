@@ -24,6 +24,7 @@ describe(`the generated CLI reference (${CLI_DOC})`, () => {
         else expect(text).toContain(`\`${option.flags}\``);
       }
     }
-    for (const option of program.options) if (option.long !== "--version") expect(text).toContain(option.flags);
+    for (const option of program.options)
+      if (option.long !== "--version") expect(text).toContain(option.flags);
   });
 });

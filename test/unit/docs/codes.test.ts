@@ -37,7 +37,13 @@ describe("error and warning codes", () => {
 
   it("the extraction itself finds codes of every shape src/ uses", () => {
     // One of each: a ResourceError literal, a lint `code:`, a credential code, a constant, a `??` fallback.
-    for (const code of ["MappingNotFound", "PipeNoDlq", "ExpiredToken", "NoManifestFiles", "PutTargetsFailed"]) {
+    for (const code of [
+      "MappingNotFound",
+      "PipeNoDlq",
+      "ExpiredToken",
+      "NoManifestFiles",
+      "PutTargetsFailed",
+    ]) {
       expect(codes.has(code), code).toBe(true);
     }
     expect([...codes.keys()].filter((c) => /Exception$|^E[A-Z]+$/.test(c))).toEqual([]);

@@ -68,7 +68,8 @@ export function commandLines(file: string, text = readDoc(file)): CommandLine[] 
     for (let i = 0; i < fence.body.length; i++) {
       const start = i;
       let line = fence.body[i] ?? "";
-      while (line.endsWith("\\") && i + 1 < fence.body.length) line = `${line.slice(0, -1)} ${fence.body[++i]}`;
+      while (line.endsWith("\\") && i + 1 < fence.body.length)
+        line = `${line.slice(0, -1)} ${fence.body[++i]}`;
       if (fence.lang === "console") {
         if (!/^\s*\$ /.test(line)) continue;
         line = line.replace(/^\s*\$ /, "");

@@ -25,7 +25,10 @@ afterAll(async () => {
 });
 
 function isRetryctlDocument(fence: Fence): boolean {
-  return (fence.lang === "yaml" || fence.lang === "yml") && fence.body.some((l) => /^apiVersion:\s*retryctl\.dev\//.test(l));
+  return (
+    (fence.lang === "yaml" || fence.lang === "yml") &&
+    fence.body.some((l) => /^apiVersion:\s*retryctl\.dev\//.test(l))
+  );
 }
 
 /** What validating the block reports, each error placed on its line in the Markdown file. */
@@ -51,7 +54,8 @@ describe("the YAML examples in the docs", () => {
       for (const block of blocks) {
         const { errors, documents } = await validateBlock(block);
         if (block.invalid === undefined) {
-          if (errors.length > 0) problems.push(...errors.map((e) => `${e} (example at ${doc}:${block.line})`));
+          if (errors.length > 0)
+            problems.push(...errors.map((e) => `${e} (example at ${doc}:${block.line})`));
           else if (documents === 0) problems.push(`${doc}:${block.line}: the example holds no manifest`);
         } else if (!errors.some((e) => e.includes(block.invalid ?? ""))) {
           problems.push(
@@ -66,11 +70,21 @@ describe("the YAML examples in the docs", () => {
   }
 
   it("the checker itself: a broken example fails and a marked one must fail with its text", async () => {
-    const body = ["apiVersion: retryctl.dev/v1alpha1", "kind: QueueRedrivePolicy", "metadata: { name: q }", "spec:", "  queue: q", "  maxReceiveCount: 0"];
+    const body = [
+      "apiVersion: retryctl.dev/v1alpha1",
+      "kind: QueueRedrivePolicy",
+      "metadata: { name: q }",
+      "spec:",
+      "  queue: q",
+      "  maxReceiveCount: 0",
+    ];
     const [fence] = fences("x.md", ["```yaml", ...body, "```"].join("\n"));
     const { errors } = await validateBlock(fence as Fence);
     expect(errors).toEqual([expect.stringMatching(/^x\.md:7: spec\.maxReceiveCount: /)]);
-    const [marked] = fences("x.md", ["<!-- invalid: spec.maxReceiveCount -->", "", "```yaml", ...body, "```"].join("\n"));
+    const [marked] = fences(
+      "x.md",
+      ["<!-- invalid: spec.maxReceiveCount -->", "", "```yaml", ...body, "```"].join("\n"),
+    );
     expect(marked?.invalid).toBe("spec.maxReceiveCount");
   });
 });

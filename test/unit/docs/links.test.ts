@@ -13,8 +13,10 @@ function brokenLink(from: string, target: string): string | undefined {
   const file = path === "" ? from : normalize(join(dirname(from), decodeURIComponent(path)));
   if (file.startsWith("..")) return `${target}: leads out of the repository`;
   if (!existsSync(join(ROOT, file))) return `${target}: ${file} does not exist`;
-  if (anchor === undefined || !file.endsWith(".md") || statSync(join(ROOT, file)).isDirectory()) return undefined;
-  if (!headingAnchors(file).has(anchor.toLowerCase())) return `${target}: ${file} has no heading with the anchor #${anchor}`;
+  if (anchor === undefined || !file.endsWith(".md") || statSync(join(ROOT, file)).isDirectory())
+    return undefined;
+  if (!headingAnchors(file).has(anchor.toLowerCase()))
+    return `${target}: ${file} has no heading with the anchor #${anchor}`;
   return undefined;
 }
 
@@ -25,7 +27,10 @@ describe("links in the docs", () => {
         const problem = brokenLink(doc, l.text);
         return problem ? [`${doc}:${l.line}: ${problem}`] : [];
       });
-      expect(broken, "fix the path (relative to the linking file) or the anchor (GitHub's heading slug)").toEqual([]);
+      expect(
+        broken,
+        "fix the path (relative to the linking file) or the anchor (GitHub's heading slug)",
+      ).toEqual([]);
     });
   }
 

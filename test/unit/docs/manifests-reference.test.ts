@@ -20,8 +20,10 @@ function sections(): Map<string, { line: number; text: string }[]> {
   let current: { line: number; text: string }[] | undefined;
   for (const l of proseLines(DOC)) {
     const h = /^##\s+(.*?)\s*$/.exec(l.text);
-    if (h) out.set(h[1] as string, (current = []));
-    else current?.push(l);
+    if (h) {
+      current = [];
+      out.set(h[1] as string, current);
+    } else current?.push(l);
   }
   return out;
 }
@@ -36,7 +38,7 @@ function fieldRows(lines: readonly { line: number; text: string }[]): Row[] {
 }
 
 /** The integer ranges a value cell states: "0–2", "−1, or 60–604800", "1–10000 (SQS FIFO: 1–10)". */
-export function statedRanges(value: string): [number, number][] {
+function statedRanges(value: string): [number, number][] {
   const text = value.replaceAll("−", "-").replace(/(\d),(\d{3})/g, "$1$2");
   const ranges: [number, number][] = [];
   const rest = text.replace(/(-?\d+)\s*–\s*(-?\d+)/g, (_, lo: string, hi: string) => {
@@ -54,7 +56,8 @@ function rangeProblems(schema: z.ZodType, ranges: readonly [number, number][]): 
   const problems: string[] = [];
   for (const [lo, hi] of ranges) {
     for (const n of [lo, hi]) if (!schema.safeParse(n).success) problems.push(`${n} is refused`);
-    for (const n of [lo - 1, hi + 1]) if (!inside(n) && schema.safeParse(n).success) problems.push(`${n} is accepted`);
+    for (const n of [lo - 1, hi + 1])
+      if (!inside(n) && schema.safeParse(n).success) problems.push(`${n} is accepted`);
   }
   return problems;
 }
@@ -68,7 +71,10 @@ describe(`${DOC}: one section per kind that matches its zod schema`, () => {
 
   it(`has a section "${COMMON}" with ${BASE_FIELDS.map((f) => `spec.${f}`).join(" and ")}`, () => {
     const rows = fieldRows(doc.get(COMMON) ?? []).map((r) => r.field);
-    expect(BASE_FIELDS.filter((f) => !rows.includes(f)), `add a row per field to "## ${COMMON}"`).toEqual([]);
+    expect(
+      BASE_FIELDS.filter((f) => !rows.includes(f)),
+      `add a row per field to "## ${COMMON}"`,
+    ).toEqual([]);
   });
 
   for (const kind of KINDS) {
@@ -81,7 +87,10 @@ describe(`${DOC}: one section per kind that matches its zod schema`, () => {
         expect(lines.length, `add a section "## ${kind.kind}" to ${DOC}`).toBeGreaterThan(0);
         const rows = fieldRows(lines).map((r) => r.field);
         expect(
-          { missing: fields.filter((f) => !rows.includes(f)), unknown: rows.filter((f) => !fields.includes(f)) },
+          {
+            missing: fields.filter((f) => !rows.includes(f)),
+            unknown: rows.filter((f) => !fields.includes(f)),
+          },
           `the field table of "## ${kind.kind}" must list every field of its spec schema and no other`,
         ).toEqual({ missing: [], unknown: [] });
       });

@@ -23,7 +23,8 @@ function sourceMetrics(): Map<string, string> {
 function shippedAlerts(): string[] {
   const names: string[] = [];
   for (const doc of parseAllDocuments(readFileSync(join(ROOT, RULES), "utf8"))) {
-    const groups = (doc.toJS() as { spec?: { groups?: { rules?: { alert?: string }[] }[] } }).spec?.groups ?? [];
+    const groups =
+      (doc.toJS() as { spec?: { groups?: { rules?: { alert?: string }[] }[] } }).spec?.groups ?? [];
     for (const group of groups) for (const rule of group.rules ?? []) if (rule.alert) names.push(rule.alert);
   }
   return names;
@@ -48,9 +49,10 @@ describe("metrics and alerts", () => {
   it(`every metric src/ registers is a row of ${METRICS_DOC}'s table`, () => {
     const rows = tableNames(METRICS_DOC, /^retryctl_/);
     const missing = [...metrics].filter(([name]) => !rows.has(name)).map(([name, at]) => `${name} (${at})`);
-    expect(missing, `add a row "| \`name\` | type | labels | meaning |" to the metrics table of ${METRICS_DOC}`).toEqual(
-      [],
-    );
+    expect(
+      missing,
+      `add a row "| \`name\` | type | labels | meaning |" to the metrics table of ${METRICS_DOC}`,
+    ).toEqual([]);
   });
 
   it("every retryctl_… metric the docs name exists", () => {
@@ -75,8 +77,13 @@ describe("metrics and alerts", () => {
     expect(alerts.length).toBeGreaterThan(0);
     const rows = tableNames(METRICS_DOC, /^Retryctl[A-Z]/);
     const missing = alerts.filter((a) => !rows.has(a)).map((a) => `${a} (${RULES})`);
-    const stale = [...rows].filter(([a]) => !alerts.includes(a)).map(([a, line]) => `${METRICS_DOC}:${line}: ${a}`);
-    expect({ missing, stale }, `the alert table of ${METRICS_DOC} must list exactly the alerts of ${RULES}`).toEqual({
+    const stale = [...rows]
+      .filter(([a]) => !alerts.includes(a))
+      .map(([a, line]) => `${METRICS_DOC}:${line}: ${a}`);
+    expect(
+      { missing, stale },
+      `the alert table of ${METRICS_DOC} must list exactly the alerts of ${RULES}`,
+    ).toEqual({
       missing: [],
       stale: [],
     });
