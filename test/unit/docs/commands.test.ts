@@ -31,6 +31,8 @@ describe("the retryctl command lines in the docs", () => {
       "  --dir /config --mode observe 2>&1 | tee log",
       "retryctl schema > schema.json",
       "```",
+      "Then `retryctl apply --policy",
+      "policy.yaml manifests/` applies.",
     ].join("\n");
     const found = commandLines("x.md", doc);
     expect(found.map((l) => [l.line, l.args])).toEqual([
@@ -41,6 +43,7 @@ describe("the retryctl command lines in the docs", () => {
       [1, ["validate"]],
       [1, ["diff"]],
       [1, ["apply"]],
+      [11, ["apply", "--policy", "policy.yaml", "manifests/"]],
     ]);
     for (const l of found) expect(await parseWithCli(l.args, l.inline)).toBeUndefined();
     expect(await parseWithCli(["validate"])).toMatch(/missing required argument/);

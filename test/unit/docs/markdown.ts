@@ -82,11 +82,27 @@ export function proseLines(file: string, text = readDoc(file)): Located[] {
     .filter((l) => !inFence.has(l.line));
 }
 
-/** Inline code spans outside fences (single-line spans; a span broken over two lines is not seen). */
+/** Inline code spans outside fences; a span may run over a line break inside a paragraph, as in CommonMark. */
 export function inlineCode(file: string, text = readDoc(file)): Located[] {
   const out: Located[] = [];
+  const paragraphs: Located[][] = [];
+  let previous = -1;
   for (const l of proseLines(file, text)) {
-    for (const m of l.text.matchAll(/(`+)(.+?)\1(?!`)/g)) out.push({ ...l, text: (m[2] ?? "").trim() });
+    if (l.text.trim() === "") previous = -1;
+    else if (l.line === previous + 1) {
+      paragraphs.at(-1)?.push(l);
+      previous = l.line;
+    } else {
+      paragraphs.push([l]);
+      previous = l.line;
+    }
+  }
+  for (const lines of paragraphs) {
+    const joined = lines.map((l) => l.text).join("\n");
+    for (const m of joined.matchAll(/(`+)([^`][\s\S]*?)\1(?!`)/g)) {
+      const line = (lines[0]?.line ?? 0) + (joined.slice(0, m.index).match(/\n/g)?.length ?? 0);
+      out.push({ file, line, text: (m[2] ?? "").replace(/\s*\n\s*/g, " ").trim() });
+    }
   }
   return out;
 }
