@@ -65,7 +65,7 @@ export function credentialFailure(
   if (DENIED.has(name)) {
     return {
       code: "AccessDenied",
-      hint: `the identity of ${using} lacks this permission: ${CHECK} that it is the role you expect, and grant the action named above to its policy (README, "The IAM role")`,
+      hint: `the identity of ${using} lacks this permission: ${CHECK} that it is the role you expect, and grant the action named above to its policy (docs/deploying.md, "The IAM role")`,
     };
   }
   return undefined;

@@ -78,7 +78,8 @@ function policyErrors(guard: Guard, manifests: readonly Manifest[]): ManifestErr
   return errors;
 }
 
-function buildProgram(io: Io, setExit: (code: number) => void): Command {
+/** The commander definition of the whole CLI; `runCli` parses with it, the docs generate from it. */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("retryctl")
     .description("GitOps reconciler for AWS Lambda retry behaviour")
     .version(VERSION)
