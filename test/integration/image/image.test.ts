@@ -23,7 +23,7 @@ import { containerRuntimeMissing, exec, podman, podmanOk } from "./podman.js";
  * A cold machine assembles the base first (debootstrap and the npm registry:
  * 1–2 minutes, once); a warm one reuses it and the cached layers.
  */
-const BUILD_TIMEOUT_MS = 480_000;
+const BUILD_TIMEOUT_MS = 360_000;
 
 const missing = containerRuntimeMissing();
 const ci = !["", "0", "false"].includes(process.env.CI ?? "");
