@@ -14,9 +14,10 @@
 # uses npm only.
 #
 # Cached in the machine's container storage: an image under that name with this
-# recipe's label is kept; an image pulled from a registry (it has a repository
-# digest) is kept too. Safe to run concurrently: one process assembles under a
-# lock, the others wait and reuse it. Needs root (debootstrap, root storage).
+# recipe's label is kept; any other (an older recipe, or one pulled where Docker
+# Hub is reachable) is replaced, the old one staying in the storage untagged.
+# Safe to run concurrently: one process assembles under a lock, the others wait
+# and reuse it. Needs root (debootstrap, root storage).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,21 +33,9 @@ readonly label=org.retryctl.base-recipe
 
 log() { echo "ensure-base: $*" >&2; }
 
-# "ours" (this recipe), "registry" (pulled), "stale" (an older recipe or a local
-# build of something else), or "none".
-base_state() {
-  local found
-  found="$(podman image inspect --format "{{index .Labels \"$label\"}}|{{len .RepoDigests}}" "$image" 2>/dev/null)" ||
-    {
-      echo none
-      return
-    }
-  case "$found" in
-    "$recipe|"*) echo ours ;;
-    "|0" | "<no value>|0") echo stale ;;
-    "|"* | "<no value>|"*) echo registry ;;
-    *) echo stale ;;
-  esac
+# Whether the image of that name is this recipe's.
+base_current() {
+  [[ "$(podman image inspect --format "{{index .Labels \"$label\"}}" "$image" 2>/dev/null)" == "$recipe" ]]
 }
 
 # The first plain Debian archive (not security, not a -updates/-backports suite)
@@ -76,17 +65,10 @@ apt_mirror() {
   done
 }
 
-state="$(base_state)"
-case "$state" in
-  ours)
-    log "$image is there (recipe $recipe)"
-    exit 0
-    ;;
-  registry)
-    log "$image is there, pulled from a registry: using it"
-    exit 0
-    ;;
-esac
+if base_current; then
+  log "$image is there (recipe $recipe)"
+  exit 0
+fi
 
 if [[ "$(id -u)" != 0 ]]; then
   log "assembling $image needs root (debootstrap and the root container storage); run as root"
@@ -104,8 +86,7 @@ mkdir -p "$cache"
 exec 9>"$cache/base.lock"
 flock 9
 # Another process may have assembled it while this one waited for the lock.
-state="$(base_state)"
-if [[ "$state" == ours || "$state" == registry ]]; then
+if base_current; then
   log "$image was assembled meanwhile"
   exit 0
 fi
