@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 
 # retryctl container image: `docker build -t retryctl .`
+# (without Docker: scripts/image/build.sh, with buildah)
 # The runtime stage holds exactly what the npm package ships (package.json
 # "files"), installed with the locked production dependencies only.
-# test/integration/ship/image-recipe.test.ts replays these steps without Docker;
+# test/integration/image/image.test.ts builds it with buildah and runs it with podman;
 # test/unit/ship/dockerfile.test.ts checks the invariants below.
 
 # Build: compile TypeScript, then pack the package as `npm publish` would.

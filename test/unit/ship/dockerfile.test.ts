@@ -13,8 +13,9 @@ import {
 } from "../../ship/dockerfile.js";
 
 /**
- * The container image's invariants (issue 4), read from the Dockerfile itself
- * since no Docker engine runs here; image-recipe.test.ts replays its steps.
+ * The container image's invariants (issue 4), read from the Dockerfile itself,
+ * so a broken one fails fast and says which rule; test/integration/image/
+ * builds and runs the image for real.
  */
 const ROOT = join(import.meta.dirname, "../../..");
 const dockerfile = await readFile(join(ROOT, "Dockerfile"), "utf8");

@@ -138,7 +138,7 @@ describe("the Deployment", () => {
     expect(gitSync.startupProbe?.httpGet).toMatchObject({ path: "/", port: port?.name });
   });
 
-  it("passes retryctl values its flags accept (image-recipe.test.ts checks the flags themselves)", () => {
+  it("passes retryctl values its flags accept (test/integration/image/ checks the flags against the image)", () => {
     const args = flags(retryctl.args);
     expect(["enforce", "observe"]).toContain(args.get("mode"));
     expect(parseDuration(args.get("resync-interval")!)).toBeGreaterThan(0);
