@@ -8,6 +8,7 @@ import { ObjectClaims } from "../engine/claims.js";
 import type { EngineOptions } from "../engine/reconcile.js";
 import type { ResourceResult } from "../engine/result.js";
 import { specAccount } from "../kinds/account.js";
+import type { ElectorStatus } from "../leader/elector.js";
 import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.js";
@@ -89,6 +90,10 @@ export interface StatusDocument {
   driftEvents?: DriftFeedStatus;
   /** The member accounts of the policy's `access` and whether their role could be assumed (design §6). */
   accounts: AccountStatus[];
+  /** Whether this replica leads; null without `--leader-election` (design §12; added by run.ts). */
+  leader?: boolean | null;
+  /** The Lease, this replica's identity and the holder it last saw, with `--leader-election` (added by run.ts). */
+  leaderElection?: ElectorStatus;
 }
 
 /** Keys already reconciled in a pass (a revision's first reconcile, or one sweep round). */

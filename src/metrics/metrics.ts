@@ -67,8 +67,20 @@ export function createMetrics() {
     buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
     registers: [registry],
   });
+  const leader = new Gauge({
+    name: "retryctl_leader",
+    help: "1 while this replica reconciles (the leader, or the only replica without --leader-election), 0 on a standby.",
+    registers: [registry],
+  });
+  const leaderTransitions = new Counter({
+    name: "retryctl_leader_transitions_total",
+    help: "Times this replica started or stopped leading.",
+    registers: [registry],
+  });
   return {
     registry,
+    leader,
+    leaderTransitions,
     driftEvents,
     driftEventLag,
     reconcileTotal,
