@@ -13,9 +13,9 @@ import type { LeaseRecord, VersionedRecord } from "./record.js";
 
 const SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
 
-/** The namespace of the pod's ServiceAccount, when running in a cluster. */
-export function inClusterNamespace(root = SERVICE_ACCOUNT): string | undefined {
-  const file = `${root}/namespace`;
+/** The namespace of the pod's ServiceAccount, when running in a cluster (`prefix`: a test's fake root). */
+export function inClusterNamespace(prefix = ""): string | undefined {
+  const file = `${prefix}${SERVICE_ACCOUNT}/namespace`;
   return existsSync(file) ? readFileSync(file, "utf8").trim() || undefined : undefined;
 }
 
@@ -25,19 +25,23 @@ export function inClusterNamespace(root = SERVICE_ACCOUNT): string | undefined {
  * Anything else is an error that says what to set, rather than client-node's
  * own last resort (an unauthenticated localhost:8080).
  */
-export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env, root = SERVICE_ACCOUNT): KubeConfig {
+export function loadKubeConfig(prefix = ""): KubeConfig {
   const kc = new KubeConfig();
-  if (env.KUBECONFIG) {
-    kc.loadFromDefault();
-  } else if (existsSync(`${root}/token`) && env.KUBERNETES_SERVICE_HOST) {
-    kc.loadFromCluster();
+  const files = process.env.KUBECONFIG;
+  if (files) {
+    try {
+      kc.loadFromDefault();
+    } catch (err) {
+      throw new Error(`reading the kubeconfig in KUBECONFIG (${files}): ${(err as Error).message}`);
+    }
+    if (!kc.getCurrentCluster()) throw new Error(`the kubeconfig in KUBECONFIG (${files}) names no current cluster`);
+  } else if (existsSync(`${prefix}${SERVICE_ACCOUNT}/token`) && process.env.KUBERNETES_SERVICE_HOST) {
+    kc.loadFromCluster(prefix);
   } else {
     throw new Error(
       "leader election needs the Kubernetes API: run in a pod with a ServiceAccount token, or set KUBECONFIG to a kubeconfig file",
     );
   }
-  if (!kc.getCurrentCluster())
-    throw new Error(`the kubeconfig in KUBECONFIG (${env.KUBECONFIG}) names no current cluster`);
   return kc;
 }
 
