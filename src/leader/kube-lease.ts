@@ -4,7 +4,8 @@ import {
   type ConfigurationOptions,
   CoordinationV1Api,
   KubeConfig,
-  type Middleware,
+  Observable,
+  type ObservableMiddleware,
   type V1Lease,
   V1MicroTime,
 } from "@kubernetes/client-node";
@@ -34,7 +35,8 @@ export function loadKubeConfig(prefix = ""): KubeConfig {
     } catch (err) {
       throw new Error(`reading the kubeconfig in KUBECONFIG (${files}): ${(err as Error).message}`);
     }
-    if (!kc.getCurrentCluster()) throw new Error(`the kubeconfig in KUBECONFIG (${files}) names no current cluster`);
+    if (!kc.getCurrentCluster())
+      throw new Error(`the kubeconfig in KUBECONFIG (${files}) names no current cluster`);
   } else if (existsSync(`${prefix}${SERVICE_ACCOUNT}/token`) && process.env.KUBERNETES_SERVICE_HOST) {
     kc.loadFromCluster(prefix);
   } else {
@@ -66,19 +68,14 @@ export class KubeLease implements LeaseClient {
     this.name = `${options.namespace}/${options.name}`;
     this.#api = kc.makeApiClient(CoordinationV1Api);
     const timeoutMs = options.requestTimeoutMs;
-    const timeout: Middleware = {
-      pre: async (context) => {
+    const timeout: ObservableMiddleware = {
+      pre: (context) => {
         context.setSignal(AbortSignal.timeout(timeoutMs));
-        return context;
+        return new Observable(Promise.resolve(context));
       },
-      post: async (context) => context,
+      post: (context) => new Observable(Promise.resolve(context)),
     };
-    // The object-style API declares Observable middleware but wraps what it gets as promise
-    // middleware (PromiseMiddlewareWrapper), so promise middleware is what works at run time.
-    this.#options = {
-      middleware: [timeout],
-      middlewareMergeStrategy: "append",
-    } as unknown as ConfigurationOptions;
+    this.#options = { middleware: [timeout], middlewareMergeStrategy: "append" };
   }
 
   async get(): Promise<VersionedRecord | undefined> {
