@@ -25,11 +25,26 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          exclude: ["test/integration/kubernetes/**"],
           env: awsEnv,
           globalSetup: ["test/tools-setup.ts", "test/global-setup.ts"],
           // expect.poll waits for AWS and the controller: allow for a busy shared machine.
           expect: { poll: { timeout: 10_000 } },
           // Files share one moto server and reset it, so they must not overlap.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "kubernetes",
+          include: ["test/integration/kubernetes/**/*.test.ts"],
+          env: awsEnv,
+          // One real kube-apiserver + etcd for the run (built once per machine, ~6 min cold), and a moto server of its own.
+          globalSetup: ["test/tools-setup.ts", "test/global-setup.ts", "test/kube-setup.ts"],
+          expect: { poll: { timeout: 10_000 } },
+          // Files share the API server and may pause it (SIGSTOP): they must not overlap.
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -6,6 +6,8 @@ import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitorin
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
@@ -66,6 +68,16 @@ export const MODELS: Record<string, { make: (o: Obj) => Model; module: string; t
     make: (o) => new Deployment(o),
     module: "kubernetes-models/apps/v1/Deployment",
     type: "IDeployment",
+  },
+  "rbac.authorization.k8s.io/v1/Role": {
+    make: (o) => new Role(o),
+    module: "kubernetes-models/rbac.authorization.k8s.io/v1/Role",
+    type: "IRole",
+  },
+  "rbac.authorization.k8s.io/v1/RoleBinding": {
+    make: (o) => new RoleBinding(o as ConstructorParameters<typeof RoleBinding>[0]),
+    module: "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding",
+    type: "IRoleBinding",
   },
   "policy/v1/PodDisruptionBudget": {
     make: (o) => new PodDisruptionBudget(o),

@@ -14,6 +14,8 @@ declare module "vitest" {
 }
 
 export type Tool = "promtool" | "kustomize";
+/** Tools scripts/ensure-tool.sh provides; the Kubernetes ones are provided by test/kube-setup.ts. */
+export type BuiltTool = Tool | "etcd" | "kube-apiserver" | "kubectl";
 
 function run(
   command: string,
@@ -39,7 +41,7 @@ function run(
  * machine lacks it (scripts/ensure-tool.sh: pinned, from the Go module proxy,
  * a few minutes once). Its progress and any reason it cannot (no Go) go to stderr.
  */
-export async function ensureTool(tool: Tool): Promise<string> {
+export async function ensureTool(tool: BuiltTool): Promise<string> {
   const { code, out } = await run("bash", [join(REPO_ROOT, "scripts/ensure-tool.sh"), tool], true);
   const path = out.trim();
   if (code !== 0 || path === "") {

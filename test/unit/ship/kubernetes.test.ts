@@ -47,7 +47,7 @@ function kustomization(dir: string): Obj {
 
 describe("deploy/kubernetes objects", () => {
   it("each validates against its Kubernetes or Prometheus Operator schema", () => {
-    expect(objects.length).toBeGreaterThanOrEqual(7);
+    expect(objects.length).toBeGreaterThanOrEqual(9);
     for (const { file, obj } of objects) {
       const model = MODELS[typeKey(obj)];
       expect(model, `${file}: no schema for ${typeKey(obj)}`).toBeDefined();
@@ -192,14 +192,68 @@ describe("the Deployment", () => {
     expect(execForm(finalStage.instructions.find((i) => i.keyword === "ENTRYPOINT")!.args)?.[0]).toBe("node");
   });
 
-  it("runs one replica under the IRSA service account", () => {
-    expect(deployment.spec.replicas).toBe(1);
-    expect(deployment.spec.strategy.type).toBe("Recreate");
+  it("runs under the IRSA service account", () => {
     const sa = one("ServiceAccount");
     expect(pod.serviceAccountName).toBe(sa.metadata.name);
     expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toMatch(
       /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/,
     );
+  });
+});
+
+describe("high availability (design §12)", () => {
+  const args = () => flags(retryctl.args);
+
+  it("runs two replicas, rolled one new pod at a time with none taken away first", () => {
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+  });
+
+  it("elects a leader through a Lease in the pod's own namespace (downward API)", () => {
+    expect(args().get("leader-election")).toBe("");
+    const namespaceArg = args().get("leader-election-namespace");
+    const variable = /^\$\((\w+)\)$/.exec(namespaceArg ?? "")?.[1];
+    expect(variable, `--leader-election-namespace ${namespaceArg}`).toBeDefined();
+    // Kubernetes expands $(VAR) in args only for a variable the container's env defines.
+    const env = (retryctl.env as Obj[]).find((e) => e.name === variable);
+    expect(env?.valueFrom).toEqual({ fieldRef: { fieldPath: "metadata.namespace" } });
+  });
+
+  it("spreads the replicas across nodes without leaving one unscheduled on a single node", () => {
+    const spread = pod.topologySpreadConstraints as Obj[];
+    expect(spread).toHaveLength(1);
+    expect(spread[0]).toMatchObject({
+      maxSkew: 1,
+      topologyKey: "kubernetes.io/hostname",
+      whenUnsatisfiable: "ScheduleAnyway",
+      labelSelector: { matchLabels: deployment.spec.selector.matchLabels },
+    });
+  });
+
+  it("binds the service account to a Role for get, create and update of its Lease, and nothing else", () => {
+    const role = one("Role");
+    const binding = one("RoleBinding");
+    const leaseName = args().get("leader-election-id") ?? "retryctl";
+    expect(role.rules).toEqual([
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        resourceNames: [leaseName],
+        verbs: ["get", "update"],
+      },
+    ]);
+    expect(binding.roleRef).toEqual({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "Role",
+      name: role.metadata.name,
+    });
+    expect(binding.subjects).toEqual([
+      { kind: "ServiceAccount", name: pod.serviceAccountName, namespace: deployment.metadata.namespace },
+    ]);
   });
 });
 
@@ -216,12 +270,15 @@ describe("Service, PodDisruptionBudget and ServiceMonitor", () => {
     expect(service.spec.publishNotReadyAddresses).toBe(true);
   });
 
-  it("the PodDisruptionBudget covers the pod without ever blocking a drain", () => {
+  it("the PodDisruptionBudget keeps one replica through a drain, and never waits on an unhealthy one", () => {
     const pdb = one("PodDisruptionBudget");
     expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
     expect(selects(pdb.spec.selector.matchLabels)).toBe(true);
-    expect(pdb.spec.minAvailable).toBeUndefined();
-    expect(pdb.spec.maxUnavailable).toBeGreaterThanOrEqual(deployment.spec.replicas);
+    expect(pdb.spec.minAvailable).toBe(1);
+    expect(pdb.spec.maxUnavailable).toBeUndefined();
+    // Below the replica count, or a drain could never evict either pod.
+    expect(pdb.spec.minAvailable).toBeLessThan(deployment.spec.replicas);
+    expect(pdb.spec.unhealthyPodEvictionPolicy).toBe("AlwaysAllow");
   });
 
   it("the ServiceMonitor scrapes /metrics through the Service's port", () => {
