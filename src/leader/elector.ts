@@ -165,10 +165,8 @@ export class LeaderElector {
       );
       this.#failing = true;
     }
-    if (this.#stopped) {
-      if (result === "ok") this.#renewedAt = startedAt;
-      return;
-    }
+    // stop() releases whatever this attempt took.
+    if (this.#stopped) return;
     if (result === "ok") {
       this.#renewed(startedAt);
       if (!this.#leading) this.#setLeading(true, "acquired the lease");
