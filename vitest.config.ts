@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          exclude: ["test/integration/kubernetes/**"],
+          exclude: ["test/integration/kubernetes/**", "test/integration/leader/**"],
           env: awsEnv,
           globalSetup: ["test/tools-setup.ts", "test/global-setup.ts"],
           // expect.poll waits for AWS and the controller: allow for a busy shared machine.
@@ -39,7 +39,8 @@ export default defineConfig({
       {
         test: {
           name: "kubernetes",
-          include: ["test/integration/kubernetes/**/*.test.ts"],
+          // Leader election runs real replicas against the API server (and the emulator).
+          include: ["test/integration/kubernetes/**/*.test.ts", "test/integration/leader/**/*.test.ts"],
           env: awsEnv,
           // One real kube-apiserver + etcd for the run (built once per machine, ~6 min cold), and a moto server of its own.
           globalSetup: ["test/tools-setup.ts", "test/global-setup.ts", "test/kube-setup.ts"],

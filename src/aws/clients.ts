@@ -12,6 +12,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { rememberSecret } from "../log/secrets.js";
 import { USER_AGENT } from "../version.js";
 import { AssumeRoleError } from "./assume-role-error.js";
+import { ResourceError } from "./errors.js";
 import { bucketFor, type RateBucket, type RateLimiter } from "./rate-limiter.js";
 
 export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes" | "kinesis";
@@ -41,6 +42,13 @@ export interface AwsClientOptions {
    * @default 30000
    */
   requestTimeoutMs?: number;
+  /**
+   * Asked before every attempt of a write (see `isWriteOperation`): false refuses it
+   * unsent, as a transient `NotLeader` error. Leader election passes "holds a lease
+   * that cannot have expired yet", so a replica that lost its lease stops writing
+   * before another can take over. Reads always go out.
+   */
+  mayWrite?: () => boolean;
 }
 
 /** A member account reached with STS AssumeRole from the hub's credentials (design §6). */
@@ -54,6 +62,14 @@ export interface AssumedRole {
   durationSeconds?: number;
   /** Told each time the credentials resolve (`undefined`) or fail to (the wrapped error). */
   onResolved?: (failure: AssumeRoleError | undefined) => void;
+}
+
+/** Operations that only read (and STS, which changes nothing retryctl manages); every other operation is a write. */
+const READ_ONLY = /^(Get|List|Describe|Receive)[A-Z]/;
+
+/** Whether an AWS operation may change something: anything not known to only read counts as a write. */
+export function isWriteOperation(service: AwsService, operation: string): boolean {
+  return service !== "sts" && !READ_ONLY.test(operation);
 }
 
 type CredentialProvider = ReturnType<typeof fromTemporaryCredentials>;
@@ -269,7 +285,7 @@ export class AwsClients {
 
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware generics differ per client.
   #instrumentStack(middlewareStack: any, service: AwsService, region: string): void {
-    const { limiter, onRequest } = this.#options;
+    const { limiter, onRequest, mayWrite } = this.#options;
     // biome-ignore lint/suspicious/noExplicitAny: as above.
     const stack = middlewareStack as any;
     // fromTemporaryCredentials applies its plugins again on every refresh.
@@ -283,6 +299,14 @@ export class AwsClients {
         const operation = String(context.commandName ?? "Unknown").replace(/Command$/, "");
         const bucket = (context[BUCKET_KEY] as RateBucket | undefined) ?? bucketFor(service, operation);
         await limiter.acquire(bucket, region, bucketAccount);
+        // After the limiter's wait, right before signing and sending: the lease is checked as late as it can be.
+        if (mayWrite && isWriteOperation(service, operation) && !mayWrite()) {
+          throw new ResourceError(
+            "NotLeader",
+            `${service}:${operation} not sent: this replica does not hold the leader lease, or cannot be sure it still does`,
+            "transient",
+          );
+        }
         const account = this.account;
         const where = account === undefined ? {} : { account };
         try {

@@ -279,6 +279,22 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         "SQS queue of CloudTrail events (deploy/drift-events/): re-read hand-changed resources within seconds",
       ).env("RETRYCTL_DRIFT_EVENTS_QUEUE"),
     )
+    .option(
+      "--leader-election",
+      "run as one of several replicas: only the one holding the Lease reconciles, the others stand by",
+      false,
+    )
+    .addOption(
+      new Option(
+        "--leader-election-namespace <namespace>",
+        "namespace of the Lease (default: the pod's own, from its ServiceAccount)",
+      ).env("RETRYCTL_LEADER_ELECTION_NAMESPACE"),
+    )
+    .addOption(
+      new Option("--leader-election-id <name>", "name of the Lease")
+        .default("retryctl")
+        .env("RETRYCTL_LEADER_ELECTION_ID"),
+    )
     .action(async (opts) => {
       await runCommand({ ...globals(), ...opts });
     });

@@ -8,6 +8,7 @@ import { ObjectClaims } from "../engine/claims.js";
 import type { EngineOptions } from "../engine/reconcile.js";
 import type { ResourceResult } from "../engine/result.js";
 import { specAccount } from "../kinds/account.js";
+import type { ElectorStatus } from "../leader/elector.js";
 import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { LoadResult, Manifest, ManifestError } from "../manifests/manifest.js";
@@ -98,6 +99,10 @@ export interface StatusDocument {
   accounts: AccountStatus[];
   /** The SQS queues managed resources send failed events to, with their depth (design §11). */
   deadLetterQueues: DeadLetterQueueStatus[];
+  /** Whether this replica leads; null without `--leader-election` (design §12; added by run.ts). */
+  leader?: boolean | null;
+  /** The Lease, this replica's identity and the holder it last saw, with `--leader-election` (added by run.ts). */
+  leaderElection?: ElectorStatus;
 }
 
 /** Keys already reconciled in a pass (a revision's first reconcile, or one sweep round). */

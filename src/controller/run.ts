@@ -9,6 +9,11 @@ import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
 import { DriftFeed } from "../drift/feed.js";
 import { reconcile } from "../engine/reconcile.js";
 import { KINDS } from "../kinds/registry.js";
+import { LeaderElector } from "../leader/elector.js";
+import { holderIdentity } from "../leader/identity.js";
+import { KubeLease, loadKubeConfig } from "../leader/kube-lease.js";
+import type { LeaseClient } from "../leader/lease-client.js";
+import { DEFAULT_TIMINGS, type ElectionTimings } from "../leader/record.js";
 import { createLogger } from "../log/logger.js";
 import type { LogFormat } from "../log/text-format.js";
 import { type Mode, modeSchema } from "../manifests/envelope.js";
@@ -19,7 +24,7 @@ import { describePolicy, type Policy } from "../policy/policy.js";
 import { StatusServer } from "../server/http.js";
 import { type ListenAddress, parseListen } from "../server/listen.js";
 import { USER_AGENT } from "../version.js";
-import { Controller } from "./controller.js";
+import { Controller, type StatusDocument } from "./controller.js";
 import { TreeWatcher } from "./watcher.js";
 
 export interface RunControllerOptions {
@@ -70,6 +75,24 @@ export interface RunControllerOptions {
   driftSettleMs?: number;
   /** Long-poll wait of the feed, in seconds (tests shorten it). @default 20 */
   driftWaitSeconds?: number;
+  /**
+   * Elect one leader among the replicas through a Lease (design §12): only the
+   * leader watches, sweeps and writes; the others stand by.
+   */
+  leaderElection?: LeaderElectionOptions;
+}
+
+export interface LeaderElectionOptions {
+  /** Namespace of the Lease. */
+  namespace: string;
+  /** Name of the Lease (`--leader-election-id`). */
+  id: string;
+  /** This replica's holderIdentity. @default the pod name and a random suffix */
+  identity?: string;
+  /** The Lease (tests); by default the API server's, from KUBECONFIG or the pod's ServiceAccount. */
+  lease?: LeaseClient;
+  /** @default controller-runtime's: lease 15 s, renew deadline 10 s, retry 2 s */
+  timings?: Partial<ElectionTimings>;
 }
 
 export interface RunningController {
@@ -85,88 +108,153 @@ export async function runController(options: RunControllerOptions): Promise<Runn
   const log = options.logger ?? createLogger(options.logLevel, 1, options.logFormat);
   const metrics = createMetrics();
   metrics.collectDefaults();
+  const elector = options.leaderElection ? makeElector(options.leaderElection, log, metrics) : undefined;
+  metrics.leader.set(elector ? 0 : 1);
+  metrics.leaderTransitions.inc(0);
   const aws = new AwsClients({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     limiter: new RateLimiter(options.rateLimits),
     onRequest: metrics.countAwsRequest,
     ...(options.awsRequestTimeoutMs !== undefined ? { requestTimeoutMs: options.awsRequestTimeoutMs } : {}),
+    // Every write waits for proof that this replica still leads (design §12).
+    ...(elector ? { mayWrite: () => elector.mayWrite() } : {}),
   });
 
   const accounts = options.policy?.access
     ? new Accounts(aws, options.policy.access, options.region, options.accessOptions)
     : undefined;
-
-  let watcher: TreeWatcher | undefined;
-  let currentRoot: string | undefined;
   const hubAccount = callerAccount(aws, options.region);
-  const controller = new Controller({
-    dir: options.dir,
-    mode: options.mode,
-    aws,
-    log,
-    metrics,
-    kinds: KINDS.map((k) => k.kind),
-    concurrency: options.concurrency,
-    resyncIntervalMs: options.resyncIntervalMs,
-    backoffBaseMs: options.backoff?.baseMs,
-    backoffMaxMs: options.backoff?.maxMs,
-    load: (root) => loadManifests([root], { defaultRegion: options.region }),
-    reconcile,
-    guard: new Guard({ policy: options.policy, callerAccount: hubAccount, accounts }),
-    ...(options.driftSettleMs !== undefined ? { driftSettleMs: options.driftSettleMs } : {}),
-    ...(accounts ? { accounts } : {}),
-    hubAccount,
-    onTree: async (root) => {
-      currentRoot = root;
-      await watcher?.retarget(root);
-    },
-  });
 
-  const feed = options.driftEventsQueue
-    ? new DriftFeed({
-        queueUrl: options.driftEventsQueue,
-        region: options.region,
-        aws,
-        log,
-        metrics,
-        ownAgent: USER_AGENT,
-        hubAccount,
-        onEvent: (call, hub) => controller.driftEvent(call, hub),
-        ...(options.driftWaitSeconds !== undefined ? { waitSeconds: options.driftWaitSeconds } : {}),
-        ...(options.backoff?.baseMs !== undefined ? { backoffBaseMs: options.backoff.baseMs } : {}),
-        ...(options.backoff?.maxMs !== undefined ? { backoffMaxMs: options.backoff.maxMs } : {}),
-      })
-    : undefined;
-  const server = new StatusServer(statusSource(controller, metrics, feed), log);
-  watcher = new TreeWatcher({
-    dir: options.dir,
-    debounceMs: options.debounceMs,
-    onChange: () => void controller.sync(),
+  /** The watcher, loop and feed of one term: the whole run without leader election, each time leading with it. */
+  const startTerm = async (): Promise<Term> => {
+    let watcher: TreeWatcher | undefined;
+    let currentRoot: string | undefined;
+    const controller = new Controller({
+      dir: options.dir,
+      mode: options.mode,
+      aws,
+      log,
+      metrics,
+      kinds: KINDS.map((k) => k.kind),
+      concurrency: options.concurrency,
+      resyncIntervalMs: options.resyncIntervalMs,
+      backoffBaseMs: options.backoff?.baseMs,
+      backoffMaxMs: options.backoff?.maxMs,
+      load: (root) => loadManifests([root], { defaultRegion: options.region }),
+      reconcile,
+      guard: new Guard({ policy: options.policy, callerAccount: hubAccount, accounts }),
+      ...(options.driftSettleMs !== undefined ? { driftSettleMs: options.driftSettleMs } : {}),
+      ...(accounts ? { accounts } : {}),
+      hubAccount,
+      onTree: async (root) => {
+        currentRoot = root;
+        await watcher?.retarget(root);
+      },
+    });
+
+    const feed = options.driftEventsQueue
+      ? new DriftFeed({
+          queueUrl: options.driftEventsQueue,
+          region: options.region,
+          aws,
+          log,
+          metrics,
+          ownAgent: USER_AGENT,
+          hubAccount,
+          onEvent: (call, hub) => controller.driftEvent(call, hub),
+          ...(options.driftWaitSeconds !== undefined ? { waitSeconds: options.driftWaitSeconds } : {}),
+          ...(options.backoff?.baseMs !== undefined ? { backoffBaseMs: options.backoff.baseMs } : {}),
+          ...(options.backoff?.maxMs !== undefined ? { backoffMaxMs: options.backoff.maxMs } : {}),
+        })
+      : undefined;
+    watcher = new TreeWatcher({
+      dir: options.dir,
+      debounceMs: options.debounceMs,
+      onChange: () => void controller.sync(),
+      log,
+    });
+    try {
+      await watcher.start();
+      await controller.sync();
+    } catch (err) {
+      // Leave nothing open behind a failed start, so the caller's process can exit.
+      await Promise.allSettled([watcher.close(), controller.stop(0)]);
+      throw err;
+    }
+    controller.start();
+    feed?.start();
+
+    const poll = setInterval(async () => {
+      const now = await realpath(options.dir).catch(() => undefined);
+      if (now !== currentRoot) void controller.sync();
+    }, options.pollIntervalMs ?? 5_000);
+
+    return {
+      controller,
+      status: () => (feed ? { ...controller.status(), driftEvents: feed.status() } : controller.status()),
+      stop: async (timeoutMs) => {
+        clearInterval(poll);
+        await feed?.stop();
+        await watcher?.close();
+        await controller.stop(timeoutMs);
+      },
+    };
+  };
+
+  let term: Term | undefined;
+  let stopping: Promise<void> | undefined;
+  const server = new StatusServer(
+    statusSource(
+      () => term,
+      () => stopping !== undefined,
+      metrics,
+      options.mode,
+      elector,
+    ),
     log,
-  });
+  );
   let address: ListenAddress;
   try {
     address = await server.listen(parseListen(options.listen));
-    await watcher.start();
-    await controller.sync();
+    if (!elector) term = await startTerm();
   } catch (err) {
-    // Leave nothing open behind a failed start, so the caller's process can exit.
-    await Promise.allSettled([watcher.close(), controller.stop(0), server.close()]);
+    await server.close();
     aws.destroy();
     throw err;
   }
-  controller.start();
-  feed?.start();
 
-  const poll = setInterval(async () => {
-    const now = await realpath(options.dir).catch(() => undefined);
-    if (now !== currentRoot) void controller.sync();
-  }, options.pollIntervalMs ?? 5_000);
+  // Leading starts a term and losing the lease ends it, one change at a time: a term that is
+  // still winding down (its in-flight calls) is over before the next one starts.
+  let changes = Promise.resolve();
+  const retryMs = elector?.timings.retryPeriodMs ?? DEFAULT_TIMINGS.retryPeriodMs;
+  const follow = (leading: boolean) => {
+    changes = changes.then(async () => {
+      if (leading) {
+        while (elector?.leading && !term && !stopping) {
+          try {
+            term = await startTerm();
+          } catch (err) {
+            log.error({ err }, "starting the reconcile loop failed; trying again");
+            await new Promise((r) => setTimeout(r, retryMs));
+          }
+        }
+        return;
+      }
+      const ending = term;
+      term = undefined;
+      if (!ending) return;
+      // The write gate has closed already; what is in flight gets a retry period to finish.
+      await ending.stop(retryMs);
+      clearTermMetrics(metrics);
+    });
+  };
+  elector?.onLeading(follow);
+  elector?.start();
 
   log.info(
     {
       dir: options.dir,
-      revision: controller.revision ?? null,
+      revision: term?.controller.revision ?? null,
       mode: options.mode,
       region: options.region,
       listen: `${address.host}:${address.port}`,
@@ -176,21 +264,22 @@ export async function runController(options: RunControllerOptions): Promise<Runn
       policy: options.policy ? describePolicy(options.policy) : null,
       driftEventsQueue: options.driftEventsQueue ?? null,
       accounts: options.policy?.access?.map((a) => a.account) ?? [],
+      leaderElection: elector ? { lease: elector.status().lease, identity: elector.status().identity } : null,
     },
     "controller started",
   );
 
-  let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       log.info(
-        { revision: controller.revision ?? null },
+        { revision: term?.controller.revision ?? null },
         "shutting down: no new work, finishing in-flight calls",
       );
-      clearInterval(poll);
-      await feed?.stop();
-      await watcher?.close();
-      await controller.stop(options.shutdownTimeoutMs ?? 20_000);
+      await changes;
+      await term?.stop(options.shutdownTimeoutMs ?? 20_000);
+      term = undefined;
+      // Only now that this replica's writes are over: the next leader may start at once.
+      await elector?.stop();
       await server.close();
       aws.destroy();
       log.info("controller stopped");
@@ -199,6 +288,40 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     return stopping;
   };
   return { stop, address };
+}
+
+/** One stretch of reconciling: the whole run without leader election, one lease term with it. */
+interface Term {
+  controller: Controller;
+  status(): StatusDocument;
+  /** Ends the term: no new work; in-flight reconciles get `timeoutMs`, then are abandoned. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+function makeElector(o: LeaderElectionOptions, log: Logger, metrics: Metrics): LeaderElector {
+  const timings = { ...DEFAULT_TIMINGS, ...o.timings };
+  const lease =
+    o.lease ??
+    new KubeLease(loadKubeConfig(), {
+      namespace: o.namespace,
+      name: o.id,
+      // A paused API server never answers: an attempt must end in time for the next one.
+      requestTimeoutMs: 2 * timings.retryPeriodMs,
+    });
+  const elector = new LeaderElector({ lease, identity: o.identity ?? holderIdentity(), log, timings });
+  elector.onLeading((leading) => {
+    metrics.leader.set(leading ? 1 : 0);
+    metrics.leaderTransitions.inc();
+  });
+  return elector;
+}
+
+/** A standby reports no resources: only the leader's count, so alerts on them fire once. */
+function clearTermMetrics(metrics: Metrics): void {
+  metrics.resources.reset();
+  metrics.revisionInfo.reset();
+  metrics.manifestErrors.set(0);
+  metrics.workqueueDepth.set(0);
 }
 
 /**
@@ -242,17 +365,46 @@ function forceExit(signal: NodeJS.Signals): never {
   process.exit(128 + (constants.signals[signal] ?? 0));
 }
 
-function statusSource(controller: Controller, metrics: Metrics, feed: DriftFeed | undefined) {
+function statusSource(
+  term: () => Term | undefined,
+  stopping: () => boolean,
+  metrics: Metrics,
+  mode: Mode,
+  elector: LeaderElector | undefined,
+) {
+  const standby = (): StatusDocument => ({
+    revision: null,
+    mode,
+    lastSyncTime: null,
+    ready: true,
+    resources: [],
+    manifestErrors: [],
+    accounts: [],
+    deadLetterQueues: [],
+  });
   return {
-    alive: () => controller.alive,
-    readiness: () => controller.readiness(),
-    status: () => (feed ? { ...controller.status(), driftEvents: feed.status() } : controller.status()),
+    alive: () => term()?.controller.alive ?? !stopping(),
+    readiness: () => {
+      const current = term();
+      if (current) return current.controller.readiness();
+      // A standby is ready: a rolling update (maxUnavailable 0) waits for it before it stops the leader.
+      const holder = elector?.status().holder;
+      return { ready: true, detail: holder ? `standby; ${holder} leads` : "standby" };
+    },
+    status: (): StatusDocument => {
+      const doc = term()?.status() ?? standby();
+      if (!elector) return { ...doc, leader: null };
+      return { ...doc, leader: elector.leading, leaderElection: elector.status() };
+    },
     metrics: async () => ({
       contentType: metrics.registry.contentType,
       body: await metrics.registry.metrics(),
     }),
   };
 }
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function validate(o: RunControllerOptions): void {
   if (!o.dir) throw new TypeError("dir is required");
@@ -274,6 +426,18 @@ function validate(o: RunControllerOptions): void {
     throw new TypeError(`debounceMs must be zero or more, got ${String(o.debounceMs)}`);
   }
   parseListen(o.listen);
+  const election = o.leaderElection;
+  if (election) {
+    // The API server would refuse these names on every attempt; saying so at start is clearer.
+    if (!DNS_LABEL.test(election.namespace))
+      throw new TypeError(
+        `leader election namespace must be a DNS label (lower-case letters, digits and '-'), got "${election.namespace}"`,
+      );
+    if (!(DNS_SUBDOMAIN.test(election.id) && election.id.length <= 253))
+      throw new TypeError(
+        `leader election id (the Lease's name) must be a DNS subdomain (lower-case letters, digits, '-' and '.'), got "${election.id}"`,
+      );
+  }
   if (
     o.driftEventsQueue !== undefined &&
     !/^https?:\/\/[^/\s]+\/\d{12}\/[^/\s]+\/?$/.test(o.driftEventsQueue)

@@ -75,9 +75,21 @@ export function createMetrics() {
     labelNames: ["account", "region", "queue"] as const,
     registers: [registry],
   });
+  const leader = new Gauge({
+    name: "retryctl_leader",
+    help: "1 while this replica reconciles (the leader, or the only replica without --leader-election), 0 on a standby.",
+    registers: [registry],
+  });
+  const leaderTransitions = new Counter({
+    name: "retryctl_leader_transitions_total",
+    help: "Times this replica started or stopped leading.",
+    registers: [registry],
+  });
   return {
     registry,
     deadLetterMessages,
+    leader,
+    leaderTransitions,
     driftEvents,
     driftEventLag,
     reconcileTotal,

@@ -30,7 +30,8 @@ export async function buildCli(): Promise<string> {
   return main;
 }
 
-export function startCli(main: string, args: string[]): CliController {
+/** `env` adds to (or overrides) the test credentials and region. */
+export function startCli(main: string, args: string[], env: Record<string, string> = {}): CliController {
   const child = spawn(process.execPath, [main, "run", ...args], {
     cwd: REPO_ROOT,
     env: {
@@ -38,6 +39,7 @@ export function startCli(main: string, args: string[]): CliController {
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       AWS_REGION: TEST_REGION,
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

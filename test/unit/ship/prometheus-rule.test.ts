@@ -67,11 +67,12 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
     expect(out).toContain(`SUCCESS: ${rules.length} rules found`);
   });
 
-  it("alerts on lasting drift, reconcile errors, resources in Error, bad manifests, a stale sync and waiting DLQ messages", () => {
+  it("alerts on lasting drift, reconcile errors, resources in Error, bad manifests, a stale sync waiting DLQ messages and no leader", () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
       "RetryctlDeadLetterMessages",
       "RetryctlDriftPersists",
       "RetryctlManifestErrors",
+      "RetryctlNoLeader",
       "RetryctlReconcileErrors",
       "RetryctlResourcesInError",
       "RetryctlSyncStale",
@@ -99,6 +100,7 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
       "process_start_time_seconds",
       "retryctl_dead_letter_messages",
       "retryctl_last_sync_timestamp_seconds",
+      "retryctl_leader",
       "retryctl_manifest_errors",
       "retryctl_reconcile_total",
       "retryctl_resources",
@@ -228,5 +230,62 @@ describe("deploy/kubernetes/optional/prometheus-rule.yaml", () => {
     };
     await writeFile(join(dir, "tests.yaml"), stringify(tests));
     expect(await promtool("test", "rules", "tests.yaml")).toContain("SUCCESS");
+  });
+
+  it("alerts when no replica leads for two minutes, not for a handover, and not on a standby's stale sync", async () => {
+    const a = { instance: "a:8080", job: "retryctl" };
+    const b = { instance: "b:8080", job: "retryctl" };
+    const standby = { instance: "standby:8080", job: "retryctl" };
+    const stuck = { instance: "stuck:8080", job: "retryctl" };
+    const series = (name: string, labels: Record<string, string>, values: string) => ({
+      series: `${name}{${Object.entries(labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(",")}}`,
+      values,
+    });
+    const tests = {
+      rule_files: ["rules.yaml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            // a leads until minute 9; a one-minute handover to b (minute 10); b leads 11–15; then neither; from
+            // minute 30 neither is scraped at all.
+            series("retryctl_leader", a, "1x9 0x20 _x30"),
+            series("retryctl_leader", b, "0x10 1x4 0x14 _x30"),
+            // A standby never syncs; a leader that does not sync either.
+            series("retryctl_leader", standby, "0x60"),
+            series("retryctl_last_sync_timestamp_seconds", standby, "0x60"),
+            series("process_start_time_seconds", standby, "0x60"),
+            series("retryctl_leader", stuck, "1x60"),
+            series("retryctl_last_sync_timestamp_seconds", stuck, "0x60"),
+            series("process_start_time_seconds", stuck, "0x60"),
+          ],
+          alert_rule_test: [
+            {
+              eval_time: "20m",
+              alertname: "RetryctlSyncStale",
+              exp_alerts: firing("RetryctlSyncStale", stuck),
+            },
+          ],
+        },
+        {
+          interval: "1m",
+          input_series: [
+            series("retryctl_leader", a, "1x9 0x20 _x30"),
+            series("retryctl_leader", b, "0x10 1x4 0x14 _x30"),
+          ],
+          alert_rule_test: [
+            { eval_time: "11m", alertname: "RetryctlNoLeader", exp_alerts: [] },
+            { eval_time: "16m", alertname: "RetryctlNoLeader", exp_alerts: [] },
+            { eval_time: "18m", alertname: "RetryctlNoLeader", exp_alerts: firing("RetryctlNoLeader", {}) },
+            { eval_time: "45m", alertname: "RetryctlNoLeader", exp_alerts: firing("RetryctlNoLeader", {}) },
+          ],
+        },
+      ],
+    };
+    await writeFile(join(dir, "tests-leader.yaml"), stringify(tests));
+    expect(await promtool("test", "rules", "tests-leader.yaml")).toContain("SUCCESS");
   });
 });
