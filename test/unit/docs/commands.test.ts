@@ -30,6 +30,8 @@ describe("the retryctl command lines in the docs", () => {
       "export X=1 && RETRYCTL_MODE=observe retryctl run \\",
       "  --dir /config --mode observe 2>&1 | tee log",
       "retryctl schema > schema.json",
+      'docker run --rm -v "$PWD:/config:ro" registry.example.com/retryctl:0.1.0 validate /config',
+      "docker run -d -p 8080:8080 registry.example.com/retryctl:0.1.0",
       "```",
       "Then `retryctl apply --policy",
       "policy.yaml manifests/` applies.",
@@ -39,11 +41,12 @@ describe("the retryctl command lines in the docs", () => {
       [3, ["apply", "manifests/", "--dry-run"]],
       [7, ["run", "--dir", "/config", "--mode", "observe"]],
       [9, ["schema"]],
+      [10, ["validate", "/config"]],
       [1, ["diff", "DIR"]],
       [1, ["validate"]],
       [1, ["diff"]],
       [1, ["apply"]],
-      [11, ["apply", "--policy", "policy.yaml", "manifests/"]],
+      [13, ["apply", "--policy", "policy.yaml", "manifests/"]],
     ]);
     for (const l of found) expect(await parseWithCli(l.args, l.inline)).toBeUndefined();
     expect(await parseWithCli(["validate"])).toMatch(/missing required argument/);

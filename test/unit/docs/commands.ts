@@ -57,6 +57,12 @@ export function retryctlArgs(words: readonly string[]): string[] | undefined {
   if (rest[0] === "retryctl") return rest.slice(1);
   if (rest[0] === "npx" && rest[1] === "retryctl") return rest.slice(2);
   if (rest[0] === "node" && /(^|\/)dist\/cli\/main\.js$/.test(rest[1] ?? "")) return rest.slice(2);
+  // The image's entrypoint is the CLI: `docker run … registry.example.com/retryctl:0.1.0 validate /config`.
+  if ((rest[0] === "docker" || rest[0] === "podman") && rest[1] === "run") {
+    const image = rest.findIndex((w, i) => i > 1 && /^[^-][^=]*\/?retryctl(:[\w.-]+|@sha256:\w+)?$/.test(w));
+    const args = image < 0 ? [] : rest.slice(image + 1);
+    return args.length > 0 ? args : undefined;
+  }
   return undefined;
 }
 
