@@ -5,6 +5,7 @@ import { createAws, createGuard, type GlobalOptions, readPolicy, requireRegion }
 import { formatWarning } from "../cli/output.js";
 import type { Io } from "../cli/program.js";
 import { WaitReporter } from "../cli/progress.js";
+import { scrubSecrets } from "../log/secrets.js";
 import { loadManifests } from "../manifests/load.js";
 import { isFolderProblem } from "../manifests/manifest.js";
 import { explainDocument, explainExitCode } from "./document.js";
@@ -72,7 +73,7 @@ export async function runExplain(dir: string, io: Io, options: ExplainOptions): 
               functionArn: null,
               paths: [],
               uninspected: [],
-              error: { code: placed.code, message: placed.message },
+              error: { code: placed.code, message: scrubSecrets(placed.message) },
             };
           }
           return await explainFunction(reads.for(placed.aws ?? aws, t.region), t);

@@ -34,8 +34,9 @@ export function explainMermaid(doc: ExplainDocument): string {
     });
     f.uninspected.forEach((u, k) => {
       const id = `${fn}u${k}`;
+      const why = u.error ? `<br/>${label(u.error.code)}` : "";
       lines.push(
-        `  ${id}["${label(`not inspected: ${u.trigger}`)}<br/>${label(shortArn(u.source))}"] -.- ${fn}`,
+        `  ${id}["${label(`not inspected: ${u.trigger}`)}<br/>${label(shortArn(u.source))}${why}"] -.- ${fn}`,
       );
       uninspected.push(id);
     });

@@ -5,6 +5,7 @@ import { type ExplainDocument, explainDocumentSchema } from "../../../src/explai
 import {
   createFunction,
   createMapping,
+  createPipe,
   createQueue,
   createRule,
   createStream,
@@ -33,6 +34,8 @@ beforeAll(async () => {
   await createMapping("streamer", work.arn);
   await createRule("placed");
   await putTarget("placed", { Id: "notify", Arn: notifier });
+  // A pipe from a source explain does not model: listed as not inspected, not an error.
+  await createPipe("from-mq", "arn:aws:mq:us-east-1:123456789012:broker:b:b-1", notifier, {});
   dir = await manifestDir({
     "all.yaml": [
       manifest("FunctionDeadLetterConfig", "notifier", { functionName: "notifier", targetArn: dlq.arn }),
@@ -53,7 +56,22 @@ describe("explain output", () => {
       ["streamer", null],
       ["ghost", "FunctionNotFound"],
     ]);
-    expect(doc.summary).toMatchObject({ functions: 3, paths: 4, dropped: 2, blocking: 1, errors: 1 });
+    expect(doc.summary).toMatchObject({
+      functions: 3,
+      paths: 4,
+      dropped: 2,
+      blocking: 1,
+      uninspected: 1,
+      errors: 1,
+    });
+    expect(doc.functions[0]?.uninspected).toEqual([
+      {
+        trigger: "pipe",
+        source: "arn:aws:pipes:us-east-1:123456789012:pipe/from-mq",
+        reason:
+          "explain models pipes from Kinesis, DynamoDB streams and SQS only, not arn:aws:mq:us-east-1:123456789012:broker:b:b-1",
+      },
+    ]);
   });
 
   it("--output mermaid parses with mermaid's own parser, one node per function, path source and terminal, as in the JSON", async () => {
@@ -69,6 +87,12 @@ describe("explain output", () => {
         wanted.add(`${fn}e`);
         expect(chart.vertices.get(`${fn}e`)?.text).toContain(f.error.code);
       }
+      f.uninspected.forEach((u, k) => {
+        wanted.add(`${fn}u${k}`);
+        expect(chart.vertices.get(`${fn}u${k}`)).toMatchObject({ classes: ["uninspected"] });
+        expect(chart.vertices.get(`${fn}u${k}`)?.text).toContain(`not inspected: ${u.trigger}`);
+        expect(chart.edges).toContainEqual(expect.objectContaining({ start: `${fn}u${k}`, end: fn }));
+      });
       f.paths.forEach((p, j) => {
         const source = `${fn}p${j}`;
         const end = `${source}t`;
@@ -104,7 +128,7 @@ describe("explain output", () => {
     expect(run.code).toBe(1);
     const lines = run.stdout.split("\n");
     expect(lines[0]).toBe("notifier (account 123456789012, us-east-1)");
-    expect(lines).toContain("└── eventbridge arn:aws:events:us-east-1:123456789012:rule/placed");
+    expect(lines).toContain("├── eventbridge arn:aws:events:us-east-1:123456789012:rule/placed");
     expect(run.stdout).toContain("186 attempts within 1d, then !! DROPPED");
     expect(run.stdout).toContain(
       "unlimited attempts within 1d, then !! DROPPED; !! BLOCKS its shard for up to 1d, until the record expires; bisect off",
@@ -119,7 +143,7 @@ describe("explain output", () => {
       "ghost (us-east-1)\n└── ! FunctionNotFound: function ghost does not exist in us-east-1",
     );
     expect(lines.at(-2)).toBe(
-      "3 function(s), 4 path(s): 2 dropped, 1 blocking, 0 not inspected, 1 error(s).",
+      "3 function(s), 4 path(s): 2 dropped, 1 blocking, 1 not inspected, 1 error(s).",
     );
   });
 });
