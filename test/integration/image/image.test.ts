@@ -34,7 +34,10 @@ interface Pkg {
   devDependencies: Record<string, string>;
 }
 const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as Pkg;
-const tag = `localhost/retryctl:test-${process.pid}`;
+// One tag per machine, kept after the run: removing the image would drop the runtime
+// stage's cached layers with it. Every run uses the image ID it built, so runs at once
+// that move the tag do not disturb each other.
+const tag = "localhost/retryctl:test";
 const containers: string[] = [];
 const figures: Record<string, string> = {};
 let image = "";
@@ -78,7 +81,6 @@ describe.skipIf(missing !== undefined && !ci)("the image, built by buildah and r
 
   afterAll(async () => {
     for (const name of containers) await podman("rm", "--force", "--time", "0", name);
-    if (image) await podman("rmi", "--force", tag);
     if (Object.keys(figures).length > 0) {
       console.info(
         `container image figures:\n${Object.entries(figures)
