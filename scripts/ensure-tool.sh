@@ -115,6 +115,9 @@ path_version() { "$1" version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | 
 
 at_least() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" == "$2" ]]; }
 
+wanted="${min_path:-} or newer"
+[[ -n "$exact_path" ]] && wanted="exactly ${min_path:-}"
+
 if [[ -n "$use_path" ]] && on_path="$(command -v "$tool" 2>/dev/null)"; then
   have="$(path_version "$on_path" || true)"
   if [[ -n "$have" ]] && { [[ -z "$exact_path" ]] && at_least "$have" "$min_path" || [[ "$have" == "$min_path" ]]; }; then
@@ -124,8 +127,6 @@ if [[ -n "$use_path" ]] && on_path="$(command -v "$tool" 2>/dev/null)"; then
   if [[ -z "$have" ]]; then
     log "$on_path does not say its version (a development build?): using a pinned $tool $version instead"
   else
-    wanted="$min_path or newer"
-    [[ -n "$exact_path" ]] && wanted="exactly $min_path"
     log "$on_path is version $have, not $wanted: using a pinned $tool $version instead"
   fi
 fi
@@ -146,7 +147,7 @@ if ! command -v go >/dev/null 2>&1; then
     log "then run the tests again."
     exit 1
   fi
-  log "the tests need $tool $min_path or newer; there is none on PATH, and no Go to build the pinned $version."
+  log "the tests need $tool $wanted; there is none on PATH, and no Go to build the pinned $version."
   log "Install Go $min_go or newer (https://go.dev/doc/install, or your distribution's golang package),"
   log "or $tool itself ($package_hint), then run the tests again."
   exit 1

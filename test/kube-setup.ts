@@ -7,7 +7,8 @@ let server: KubeApiServer | undefined;
 /**
  * Starts one Kubernetes API server (etcd + kube-apiserver on 127.0.0.1) for
  * the "kubernetes" project's run and provides it as `inject("kubeApiServer")`,
- * with a kubectl of the same version as `inject("kubectl")`. The binaries are
+ * with a kubectl of the same version as `inject("kubectl")` and the folder of
+ * the Prometheus Operator's CRDs as `inject("prometheusOperatorCrds")`. They are
  * built once per machine (scripts/ensure-tool.sh; ~6 min cold); vitest sets
  * no time limit on a globalSetup.
  */
@@ -16,6 +17,7 @@ export async function setup(project: TestProject): Promise<void> {
   const etcd = await ensureTool("etcd");
   const kubeApiServer = await ensureTool("kube-apiserver");
   project.provide("kubectl", await ensureTool("kubectl"));
+  project.provide("prometheusOperatorCrds", await ensureTool("prometheus-operator-crds"));
   server = await startKubeApiServer({ etcd, kubeApiServer });
   const { stop: _, ...info } = server;
   project.provide("kubeApiServer", info);

@@ -138,6 +138,10 @@ export function kubeconfigYaml(
 function startProcess(binary: string, args: string[], logFile: string): ChildProcess {
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.pipe(createWriteStream(logFile));
+  // Neither exits with its parent: a test run that dies without its teardown must not leave them running.
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
+  child.once("exit", () => process.off("exit", kill));
   return child;
 }
 

@@ -12,6 +12,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** `kubectl` of the API server's version (test/kube-setup.ts). */
     kubectl: string;
+    /** A folder of the Prometheus Operator's CRDs, `monitoring.coreos.com_<plural>.yaml` (test/kube-setup.ts). */
+    prometheusOperatorCrds: string;
   }
 }
 

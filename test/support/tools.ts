@@ -15,7 +15,7 @@ declare module "vitest" {
 
 export type Tool = "promtool" | "kustomize";
 /** Tools scripts/ensure-tool.sh provides; the Kubernetes ones are provided by test/kube-setup.ts. */
-export type BuiltTool = Tool | "etcd" | "kube-apiserver" | "kubectl";
+export type BuiltTool = Tool | "etcd" | "kube-apiserver" | "kubectl" | "prometheus-operator-crds";
 
 function run(
   command: string,
