@@ -11,6 +11,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { rememberSecret } from "../log/secrets.js";
 import { USER_AGENT } from "../version.js";
 import { AssumeRoleError } from "./assume-role-error.js";
+import { InterruptedError } from "./errors.js";
 import { bucketFor, type RateLimiter } from "./rate-limiter.js";
 
 export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes";
@@ -40,6 +41,13 @@ export interface AwsClientOptions {
    * @default 30000
    */
   requestTimeoutMs?: number;
+  /**
+   * Once aborted (a one-shot command interrupted), no new attempt starts: a call
+   * waiting for the limiter or in the SDK's retry delay fails at once with
+   * `InterruptedError`, and attempts already sent run to their answer (or the
+   * request timeout).
+   */
+  signal?: AbortSignal;
 }
 
 /** A member account reached with STS AssumeRole from the hub's credentials (design §6). */
@@ -70,6 +78,12 @@ interface Placement {
 
 /** The limiter's account part for the hub's clients: fixed, so learning the account does not split a bucket. */
 const HUB_BUCKET = "hub";
+
+/**
+ * The SDK's per-call context key (`SMITHY_CONTEXT_KEY` of @smithy/types): its
+ * retry middleware ends a retry delay at once when `abortSignal` in it aborts.
+ */
+const SMITHY_CONTEXT = "__smithy_context";
 
 const THROTTLE_NAMES = new Set([
   "TooManyRequestsException",
@@ -113,11 +127,19 @@ export class AwsClients {
   readonly #members = new Map<string, AwsClients>();
   readonly #options: AwsClientOptions;
   readonly #placement: Placement;
+  /** Shared with the member accounts' clients: one count for the whole command. */
+  readonly #sent: { inFlight: number };
   #hubAccount: string | undefined;
 
-  constructor(options: AwsClientOptions, placement: Placement = {}) {
+  constructor(options: AwsClientOptions, placement: Placement = {}, sent = { inFlight: 0 }) {
     this.#options = options;
     this.#placement = placement;
+    this.#sent = sent;
+  }
+
+  /** HTTP attempts sent and not yet answered, over every client and member account. */
+  get inFlight(): number {
+    return this.#sent.inFlight;
   }
 
   /** The account these clients act in, when known (a member's always; the hub's once `identify` told it). */
@@ -144,10 +166,11 @@ export class AwsClients {
   member(role: AssumedRole): AwsClients {
     const existing = this.#members.get(role.account);
     if (existing) return existing;
-    const member = new AwsClients(this.#options, {
-      account: role.account,
-      credentials: this.#assume(role),
-    });
+    const member = new AwsClients(
+      this.#options,
+      { account: role.account, credentials: this.#assume(role) },
+      this.#sent,
+    );
     this.#members.set(role.account, member);
     return member;
   }
@@ -262,7 +285,7 @@ export class AwsClients {
 
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware generics differ per client.
   #instrumentStack(middlewareStack: any, service: AwsService, region: string): void {
-    const { limiter, onRequest } = this.#options;
+    const { limiter, onRequest, signal } = this.#options;
     // biome-ignore lint/suspicious/noExplicitAny: as above.
     const stack = middlewareStack as any;
     // fromTemporaryCredentials applies its plugins again on every refresh.
@@ -274,9 +297,12 @@ export class AwsClients {
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       (next: any, context: any) => async (args: any) => {
         const operation = String(context.commandName ?? "Unknown").replace(/Command$/, "");
-        await limiter.acquire(bucketFor(service, operation), region, bucketAccount);
+        refuseIfInterrupted(signal, service, operation);
+        await untilAborted(limiter.acquire(bucketFor(service, operation), region, bucketAccount), signal);
+        refuseIfInterrupted(signal, service, operation);
         const account = this.account;
         const where = account === undefined ? {} : { account };
+        this.#sent.inFlight += 1;
         try {
           const result = await next(args);
           onRequest?.({ service, operation, region, ...where, outcome: "success" });
@@ -294,10 +320,24 @@ export class AwsClients {
           if (e.name) event.errorName = e.name;
           onRequest?.(event);
           throw err;
+        } finally {
+          this.#sent.inFlight -= 1;
         }
       },
       { relation: "before", toMiddleware: "httpSigningMiddleware", name: "retryctlLimitAndCount" },
     );
+    if (signal) {
+      stack.add(
+        // biome-ignore lint/suspicious/noExplicitAny: as above.
+        (next: any, context: any) => (args: any) => {
+          // Only the retry loop reads it: passed to `send`, it would also cut the HTTP attempt in flight.
+          context[SMITHY_CONTEXT] ??= {};
+          context[SMITHY_CONTEXT].abortSignal ??= signal;
+          return next(args);
+        },
+        { step: "initialize", priority: "high", name: "retryctlInterruptRetries" },
+      );
+    }
     stack.add(
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       (next: any) => async (args: any) => {
@@ -307,6 +347,26 @@ export class AwsClients {
       { step: "deserialize", priority: "high", name: "retryctlRememberSigningSecrets" },
     );
   }
+}
+
+function refuseIfInterrupted(signal: AbortSignal | undefined, service: string, operation: string): void {
+  if (signal?.aborted) throw new InterruptedError(`interrupted: ${service} ${operation} was not sent`);
+}
+
+/** `promise`, or settled at once when `signal` aborts (the caller then refuses the call). */
+function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    promise.then(done, (err: unknown) => {
+      signal.removeEventListener("abort", done);
+      reject(err);
+    });
+  });
 }
 
 /** Wraps the client's resolved retry strategy so that NOT_RETRIED errors end the retry loop. */

@@ -8,6 +8,7 @@ import { VERSION } from "../version.js";
 import type { GlobalOptions } from "./context.js";
 import { readPolicy, regionAdvice, resolveRegion } from "./context.js";
 import { parseDuration } from "./duration.js";
+import { type Interrupt, interruptible } from "./interrupt.js";
 import { formatManifestError, formatWarning } from "./output.js";
 import { applyExitCode, planExitCode, runPlan } from "./plan.js";
 import { DEFAULT_PROGRESS_INTERVAL_MS } from "./progress.js";
@@ -122,42 +123,47 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("parse, validate and lint manifests offline (no AWS calls)")
     .argument("<dir...>", "folders of manifests")
     .action(async (dirs: string[]) => {
-      const options = globals();
-      const policy = await readPolicy(options);
-      const region = await resolveRegion(options);
-      const load = await loadManifests(dirs, { defaultRegion: region });
-      if (region === undefined) {
-        io.stderr(
-          `note: no AWS region is configured, so ARNs were checked against spec.region only; to check them against the default region too, ${regionAdvice()}\n`,
-        );
-      }
-      if (policy) load.errors.push(...policyErrors(new Guard({ policy }), load.manifests));
-      const valid = load.errors.length === 0;
-      if (options.output === "json") {
-        const doc = {
-          valid,
-          errors: load.errors.map(({ file, line, column, path, message }) => ({
-            file,
-            line,
-            ...(column === undefined ? {} : { column }),
-            path,
-            message,
-          })),
-          warnings: load.warnings.map(({ file, line, code, message }) => ({ file, line, code, message })),
-        };
-        io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-      } else {
-        for (const e of load.errors) {
-          if (isFolderProblem(e)) io.stderr(`retryctl: ${e.message}\n`);
-          else io.stdout(`error: ${formatManifestError(e)}\n`);
-        }
-        for (const w of load.warnings) io.stdout(`${formatWarning(w)}\n`);
-        io.stdout(
-          `${load.manifests.length} valid manifest(s), ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,
-        );
-      }
-      setExit(valid ? EXIT.ok : EXIT.failed);
+      // Offline: an interrupt lets it finish its (short) work, then it exits 128 + n.
+      await interruptible(io.stderr, async () => validate(dirs)).then(setExit);
     });
+
+  async function validate(dirs: string[]): Promise<number> {
+    const options = globals();
+    const policy = await readPolicy(options);
+    const region = await resolveRegion(options);
+    const load = await loadManifests(dirs, { defaultRegion: region });
+    if (region === undefined) {
+      io.stderr(
+        `note: no AWS region is configured, so ARNs were checked against spec.region only; to check them against the default region too, ${regionAdvice()}\n`,
+      );
+    }
+    if (policy) load.errors.push(...policyErrors(new Guard({ policy }), load.manifests));
+    const valid = load.errors.length === 0;
+    if (options.output === "json") {
+      const doc = {
+        valid,
+        errors: load.errors.map(({ file, line, column, path, message }) => ({
+          file,
+          line,
+          ...(column === undefined ? {} : { column }),
+          path,
+          message,
+        })),
+        warnings: load.warnings.map(({ file, line, code, message }) => ({ file, line, code, message })),
+      };
+      io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    } else {
+      for (const e of load.errors) {
+        if (isFolderProblem(e)) io.stderr(`retryctl: ${e.message}\n`);
+        else io.stdout(`error: ${formatManifestError(e)}\n`);
+      }
+      for (const w of load.warnings) io.stdout(`${formatWarning(w)}\n`);
+      io.stdout(
+        `${load.manifests.length} valid manifest(s), ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,
+      );
+    }
+    return valid ? EXIT.ok : EXIT.failed;
+  }
 
   const waitTimeout = new Option(
     "--wait-timeout <duration>",
@@ -178,8 +184,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     concurrency: number;
     progressInterval: number;
   }
-  const planOptions = (opts: PlanFlags, dryRun: boolean) => ({
+  const planOptions = (opts: PlanFlags, dryRun: boolean, interrupt: Interrupt) => ({
     ...globals(),
+    interrupt,
     dryRun,
     waitTimeoutMs: opts.waitTimeout,
     concurrency: opts.concurrency,
@@ -194,8 +201,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(concurrency)
     .addOption(progressInterval)
     .action(async (dir: string, opts: PlanFlags) => {
-      const run = await runPlan(dir, io, planOptions(opts, true), "plan");
-      setExit(planExitCode(run));
+      const code = await interruptible(io.stderr, async (interrupt) =>
+        planExitCode(await runPlan(dir, io, planOptions(opts, true, interrupt), "plan")),
+      );
+      setExit(code);
     });
 
   program
@@ -207,9 +216,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(concurrency)
     .addOption(progressInterval)
     .action(async (dir: string, opts: PlanFlags & { dryRun: boolean }) => {
-      const run = await runPlan(dir, io, planOptions(opts, opts.dryRun), "apply");
-      // A dry run changed nothing, so it exits like `diff` (2 while changes are pending).
-      setExit(opts.dryRun ? planExitCode(run) : applyExitCode(run));
+      const code = await interruptible(io.stderr, async (interrupt) => {
+        const run = await runPlan(dir, io, planOptions(opts, opts.dryRun, interrupt), "apply");
+        // A dry run changed nothing, so it exits like `diff` (2 while changes are pending).
+        return opts.dryRun ? planExitCode(run) : applyExitCode(run);
+      });
+      setExit(code);
     });
 
   program
