@@ -270,7 +270,7 @@ async function reconcileResource(
       const action = m.kind.creates(actual) ? "create" : "update";
       if (mode === "observe") return { ...baseResult(m, "observed"), changes };
       if (options.dryRun) return { ...baseResult(m, action), changes };
-      if (signal?.aborted) return interrupted(m, changes, "before it was applied", account);
+      if (signal?.aborted) return interrupted(m, changes, { when: "before it was applied" }, account);
       options.progress?.step(target(m), "applying");
       applying = true;
       await m.kind.apply(ctx, toDesired(m), actual, changes);
@@ -345,27 +345,38 @@ function errorResult(
   };
 }
 
+/** How far the interrupt let a resource get; `unsure` when a write may have taken effect without saying so. */
+interface Reached {
+  when: string;
+  unsure?: boolean;
+}
+
 /** A resource the interrupt stopped short of converging: not failed, but not changed by this run either. */
 function interrupted(
   m: Manifest,
   changes: FieldChange[],
-  when: string,
+  reached: Reached,
   account: string | null,
 ): ResourceResult {
-  const untouched = changes.length > 0 ? "; not applied, AWS unchanged" : "; AWS unchanged";
+  let outcome = changes.length > 0 ? "; not applied, AWS unchanged" : "; AWS unchanged";
+  if (reached.unsure) outcome = "; AWS may or may not have applied it";
   return errorResult(
     m,
     changes,
-    new ResourceError("Interrupted", `interrupted ${when}${untouched}`, "transient"),
+    new ResourceError("Interrupted", `interrupted ${reached.when}${outcome}`, "transient"),
     account,
   );
 }
 
 /** Where the interrupt found a resource that had met `error` (its read refused, a wait, or a failed write). */
-function interruptedWhile(error: ResourceError, applying: boolean): string {
-  if (applying) return `while it was applied: the write did not succeed (${error.code}: ${error.message})`;
-  if (error.code === "Interrupted") return "before it was read";
-  return `while waiting (${error.code}: ${error.message})`;
+function interruptedWhile(error: ResourceError, applying: boolean): Reached {
+  const cause = `${error.code}: ${error.message}`;
+  // No answer (a timeout, a dropped connection) or a 5xx: the write may have been applied all the same.
+  if (applying && (error.code === "NetworkError" || error.code === "ServiceError"))
+    return { when: `while it was applied: its write got no clear answer (${cause})`, unsure: true };
+  if (applying) return { when: `while it was applied: the write did not succeed (${cause})` };
+  if (error.code === "Interrupted") return { when: "before it was read" };
+  return { when: `while waiting (${cause})` };
 }
 
 function base(m: Manifest, action: ResourceResult["action"], account: string | null): ResourceResult {

@@ -94,6 +94,29 @@ describe("reconcile under an interrupt", () => {
     expect(states.get("us-east-1/b")).toEqual({ value: 1 });
   });
 
+  it("a write that fails after the interrupt is not retried: throttled means AWS unchanged, no answer means unknown", async () => {
+    for (const [error, message] of [
+      [
+        new ResourceError("Throttled", "Rate exceeded", "transient"),
+        "interrupted while it was applied: the write did not succeed (Throttled: Rate exceeded); not applied, AWS unchanged",
+      ],
+      [
+        new ResourceError("NetworkError", "socket hang up", "transient"),
+        "interrupted while it was applied: its write got no clear answer (NetworkError: socket hang up); AWS may or may not have applied it",
+      ],
+    ] as const) {
+      const abort = new AbortController();
+      const states = new Map<string, State>([["us-east-1/w", { value: 1 }]]);
+      const { kind, apply } = fakeKind(states, () => {
+        abort.abort();
+        throw error;
+      });
+      const [result] = await reconcile([manifest(kind, "w", 2)], options(abort.signal));
+      expect(apply).toHaveBeenCalledTimes(1);
+      expect(result?.error?.message).toBe(message);
+    }
+  });
+
   it("a wait for a resource in motion ends at the interrupt, without reading it again", async () => {
     const abort = new AbortController();
     const states = new Map<string, State>([["us-east-1/m", { value: 1, busy: true }]]);
