@@ -12,7 +12,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { rememberSecret } from "../log/secrets.js";
 import { USER_AGENT } from "../version.js";
 import { AssumeRoleError } from "./assume-role-error.js";
-import { ResourceError } from "./errors.js";
+import { InterruptedError, ResourceError } from "./errors.js";
 import { bucketFor, type RateBucket, type RateLimiter } from "./rate-limiter.js";
 
 export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes" | "kinesis";
@@ -49,6 +49,13 @@ export interface AwsClientOptions {
    * before another can take over. Reads always go out.
    */
   mayWrite?: () => boolean;
+  /**
+   * Once aborted (a one-shot command interrupted), no new attempt starts: a call
+   * waiting for the limiter or in the SDK's retry delay fails at once with
+   * `InterruptedError`, and attempts already sent run to their answer (or the
+   * request timeout).
+   */
+  signal?: AbortSignal;
 }
 
 /** A member account reached with STS AssumeRole from the hub's credentials (design §6). */
@@ -87,6 +94,12 @@ interface Placement {
 
 /** The limiter's account part for the hub's clients: fixed, so learning the account does not split a bucket. */
 const HUB_BUCKET = "hub";
+
+/**
+ * The SDK's per-call context key (`SMITHY_CONTEXT_KEY` of @smithy/types): its
+ * retry middleware ends a retry delay at once when `abortSignal` in it aborts.
+ */
+const SMITHY_CONTEXT = "__smithy_context";
 
 const THROTTLE_NAMES = new Set([
   "TooManyRequestsException",
@@ -131,11 +144,19 @@ export class AwsClients {
   readonly #members = new Map<string, AwsClients>();
   readonly #options: AwsClientOptions;
   readonly #placement: Placement;
+  /** Shared with the member accounts' clients: one count for the whole command. */
+  readonly #sent: { inFlight: number };
   #hubAccount: string | undefined;
 
-  constructor(options: AwsClientOptions, placement: Placement = {}) {
+  constructor(options: AwsClientOptions, placement: Placement = {}, sent = { inFlight: 0 }) {
     this.#options = options;
     this.#placement = placement;
+    this.#sent = sent;
+  }
+
+  /** HTTP attempts sent and not yet answered, over every client and member account. */
+  get inFlight(): number {
+    return this.#sent.inFlight;
   }
 
   /** The account these clients act in, when known (a member's always; the hub's once `identify` told it). */
@@ -162,10 +183,11 @@ export class AwsClients {
   member(role: AssumedRole): AwsClients {
     const existing = this.#members.get(role.account);
     if (existing) return existing;
-    const member = new AwsClients(this.#options, {
-      account: role.account,
-      credentials: this.#assume(role),
-    });
+    const member = new AwsClients(
+      this.#options,
+      { account: role.account, credentials: this.#assume(role) },
+      this.#sent,
+    );
     this.#members.set(role.account, member);
     return member;
   }
@@ -285,7 +307,7 @@ export class AwsClients {
 
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware generics differ per client.
   #instrumentStack(middlewareStack: any, service: AwsService, region: string): void {
-    const { limiter, onRequest, mayWrite } = this.#options;
+    const { limiter, onRequest, mayWrite, signal } = this.#options;
     // biome-ignore lint/suspicious/noExplicitAny: as above.
     const stack = middlewareStack as any;
     // fromTemporaryCredentials applies its plugins again on every refresh.
@@ -297,8 +319,10 @@ export class AwsClients {
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       (next: any, context: any) => async (args: any) => {
         const operation = String(context.commandName ?? "Unknown").replace(/Command$/, "");
+        refuseIfInterrupted(signal, service, operation);
         const bucket = (context[BUCKET_KEY] as RateBucket | undefined) ?? bucketFor(service, operation);
-        await limiter.acquire(bucket, region, bucketAccount);
+        await untilAborted(limiter.acquire(bucket, region, bucketAccount), signal);
+        refuseIfInterrupted(signal, service, operation);
         // After the limiter's wait, right before signing and sending: the lease is checked as late as it can be.
         if (mayWrite && isWriteOperation(service, operation) && !mayWrite()) {
           throw new ResourceError(
@@ -309,6 +333,7 @@ export class AwsClients {
         }
         const account = this.account;
         const where = account === undefined ? {} : { account };
+        this.#sent.inFlight += 1;
         try {
           const result = await next(args);
           onRequest?.({ service, operation, region, ...where, outcome: "success" });
@@ -326,10 +351,24 @@ export class AwsClients {
           if (e.name) event.errorName = e.name;
           onRequest?.(event);
           throw err;
+        } finally {
+          this.#sent.inFlight -= 1;
         }
       },
       { relation: "before", toMiddleware: "httpSigningMiddleware", name: "retryctlLimitAndCount" },
     );
+    if (signal) {
+      stack.add(
+        // biome-ignore lint/suspicious/noExplicitAny: as above.
+        (next: any, context: any) => (args: any) => {
+          // Only the retry loop reads it: passed to `send`, it would also cut the HTTP attempt in flight.
+          context[SMITHY_CONTEXT] ??= {};
+          context[SMITHY_CONTEXT].abortSignal ??= signal;
+          return next(args);
+        },
+        { step: "initialize", priority: "high", name: "retryctlInterruptRetries" },
+      );
+    }
     stack.add(
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       (next: any) => async (args: any) => {
@@ -360,6 +399,26 @@ export function inBucket<C extends { middlewareStack: any }>(command: C, bucket:
     { step: "initialize", name: "retryctlRateBucket" },
   );
   return command;
+}
+
+function refuseIfInterrupted(signal: AbortSignal | undefined, service: string, operation: string): void {
+  if (signal?.aborted) throw new InterruptedError(`interrupted: ${service} ${operation} was not sent`);
+}
+
+/** `promise`, or settled at once when `signal` aborts (the caller then refuses the call). */
+function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    promise.then(done, (err: unknown) => {
+      signal.removeEventListener("abort", done);
+      reject(err);
+    });
+  });
 }
 
 /** Wraps the client's resolved retry strategy so that NOT_RETRIED errors end the retry loop. */

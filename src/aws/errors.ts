@@ -25,6 +25,14 @@ export class ResourceError extends Error {
   }
 }
 
+/**
+ * An AWS call that was never sent: the one-shot command was interrupted
+ * (SIGINT/SIGTERM), so no new attempt starts (src/cli/interrupt.ts).
+ */
+export class InterruptedError extends Error {
+  override readonly name = "InterruptedError";
+}
+
 const THROTTLING = new Set([
   "TooManyRequestsException",
   "ThrottlingException",
@@ -62,6 +70,9 @@ export function classifyAwsError(err: unknown, context = ""): ResourceError {
   const status = e.$metadata?.httpStatusCode;
   const prefix = context ? `${context}: ` : "";
   const message = `${prefix}${e.message ?? String(err)}`;
+  // AbortError: the SDK ended its own retry delay at the interrupt (its abort signal, set in clients.ts).
+  if (err instanceof InterruptedError || name === "AbortError")
+    return new ResourceError("Interrupted", message, "transient", { cause: err });
   // A quota such as EventBridge's 5 targets per rule: the SDK calls it throttling, but waiting cannot help.
   if (name === "LimitExceededException")
     return new ResourceError("LimitExceeded", `${message} (an AWS quota)`, "terminal", { cause: err });

@@ -8,6 +8,7 @@ import { createLogger } from "../log/logger.js";
 import type { LogFormat } from "../log/text-format.js";
 import { Guard } from "../policy/guard.js";
 import { loadPolicyFile, type Policy } from "../policy/policy.js";
+import type { Interrupt } from "./interrupt.js";
 import { formatManifestError, type OutputFormat } from "./output.js";
 
 export interface GlobalOptions {
@@ -18,6 +19,8 @@ export interface GlobalOptions {
   output?: OutputFormat;
   /** Allow-list file (`--policy`, RETRYCTL_POLICY). */
   policy?: string;
+  /** SIGINT/SIGTERM handling of a one-shot command (`interruptible`): its clients start no call once interrupted. */
+  interrupt?: Interrupt;
 }
 
 /**
@@ -80,9 +83,12 @@ export function oneShotLogger(options: GlobalOptions, stderr: (text: string) => 
 
 /** The one-shot commands' clients: same limiter as the controller; each attempt told to `onRequest` (wait reports). */
 export function createAws(options: GlobalOptions, onRequest?: (event: RequestEvent) => void): AwsClients {
-  return new AwsClients({
+  const aws = new AwsClients({
     limiter: new RateLimiter(),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
     ...(onRequest ? { onRequest } : {}),
+    ...(options.interrupt ? { signal: options.interrupt.signal } : {}),
   });
+  options.interrupt?.countInFlight(() => aws.inFlight);
+  return aws;
 }

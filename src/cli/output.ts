@@ -13,7 +13,11 @@ export interface Summary {
   error: number;
   observed: number;
   suspended: number;
+  /** Of the errors, those the interrupt (SIGINT/SIGTERM) stopped before they converged (code `Interrupted`). */
+  interrupted: number;
 }
+
+const isInterrupted = (r: ResourceResult) => r.error?.code === "Interrupted";
 
 export function summarise(results: readonly ResourceResult[], manifestErrors: number): Summary {
   const summary: Summary = {
@@ -23,8 +27,12 @@ export function summarise(results: readonly ResourceResult[], manifestErrors: nu
     error: manifestErrors,
     observed: 0,
     suspended: 0,
+    interrupted: 0,
   };
-  for (const r of results) summary[r.action] += 1;
+  for (const r of results) {
+    summary[r.action] += 1;
+    if (isInterrupted(r)) summary.interrupted += 1;
+  }
   return summary;
 }
 
@@ -33,9 +41,12 @@ export function planJson(
   revision: string,
   results: readonly ResourceResult[],
   manifestErrors: readonly ManifestError[],
+  /** The signal that interrupted the run, if one did. */
+  interrupted?: string,
 ): unknown {
   return {
     revision,
+    ...(interrupted ? { interrupted } : {}),
     resources: results.map((r) => ({
       kind: r.kind,
       name: r.name,
@@ -72,6 +83,8 @@ export function planText(
   results: readonly ResourceResult[],
   manifestErrors: readonly ManifestError[],
   verb: PlanVerb,
+  /** The signal that interrupted the run, if one did. */
+  interrupted?: string,
 ): string {
   const lines: string[] = [`Revision: ${revision}`, ""];
   for (const e of manifestErrors) lines.push(`! ${formatManifestError(e)}`);
@@ -92,7 +105,8 @@ export function planText(
     `${s.none} in sync`,
     ...(s.observed ? [`${s.observed} drifted (observe only)`] : []),
     ...(s.suspended ? [`${s.suspended} suspended`] : []),
-    `${s.error} error${s.error === 1 ? "" : "s"}`,
+    ...(s.interrupted ? [`${s.interrupted} interrupted`] : []),
+    `${s.error - s.interrupted} error${s.error - s.interrupted === 1 ? "" : "s"}`,
   ];
   let title = "Plan";
   if (verb === "apply") {
@@ -104,6 +118,7 @@ export function planText(
     parts[0] = `${s.create} would create`;
     parts[1] = `${s.update} would update`;
   }
+  if (interrupted) title += `, interrupted (${interrupted})`;
   lines.push("", `${title}: ${parts.join(", ")}.`);
   return `${lines.join("\n")}\n`;
 }
@@ -121,7 +136,7 @@ function describe(r: ResourceResult, verb: PlanVerb): string {
     case "suspended":
       return "is suspended";
     case "error":
-      return "failed";
+      return isInterrupted(r) ? "interrupted" : "failed";
     default:
       return "";
   }

@@ -86,12 +86,14 @@ export async function runPlan(
       waitTimeoutMs: options.waitTimeoutMs,
       revision,
       resultsPrinted: true,
+      ...(options.interrupt ? { signal: options.interrupt.signal } : {}),
     });
+    const interrupted = options.interrupt?.received;
     if (options.output === "json") {
-      io.stdout(`${JSON.stringify(planJson(revision, results, load.errors), null, 2)}\n`);
+      io.stdout(`${JSON.stringify(planJson(revision, results, load.errors, interrupted), null, 2)}\n`);
     } else {
       for (const w of load.warnings) io.stderr(`${formatWarning(w)}\n`);
-      io.stdout(planText(revision, results, load.errors, verb));
+      io.stdout(planText(revision, results, load.errors, verb, interrupted));
     }
     return { load, revision, results };
   } finally {

@@ -9,6 +9,7 @@ import { VERSION } from "../version.js";
 import type { GlobalOptions } from "./context.js";
 import { readPolicy, regionAdvice, resolveRegion } from "./context.js";
 import { parseDuration } from "./duration.js";
+import { type Interrupt, interruptible } from "./interrupt.js";
 import { formatManifestError, formatWarning } from "./output.js";
 import { applyExitCode, planExitCode, runPlan } from "./plan.js";
 import { DEFAULT_PROGRESS_INTERVAL_MS } from "./progress.js";
@@ -134,42 +135,47 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("parse, validate and lint manifests offline (no AWS calls)")
     .argument("<dir...>", "folders of manifests")
     .action(async (dirs: string[]) => {
-      const options = planGlobals("validate");
-      const policy = await readPolicy(options);
-      const region = await resolveRegion(options);
-      const load = await loadManifests(dirs, { defaultRegion: region });
-      if (region === undefined) {
-        io.stderr(
-          `note: no AWS region is configured, so ARNs were checked against spec.region only; to check them against the default region too, ${regionAdvice()}\n`,
-        );
-      }
-      if (policy) load.errors.push(...policyErrors(new Guard({ policy }), load.manifests));
-      const valid = load.errors.length === 0;
-      if (options.output === "json") {
-        const doc = {
-          valid,
-          errors: load.errors.map(({ file, line, column, path, message }) => ({
-            file,
-            line,
-            ...(column === undefined ? {} : { column }),
-            path,
-            message,
-          })),
-          warnings: load.warnings.map(({ file, line, code, message }) => ({ file, line, code, message })),
-        };
-        io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-      } else {
-        for (const e of load.errors) {
-          if (isFolderProblem(e)) io.stderr(`retryctl: ${e.message}\n`);
-          else io.stdout(`error: ${formatManifestError(e)}\n`);
-        }
-        for (const w of load.warnings) io.stdout(`${formatWarning(w)}\n`);
-        io.stdout(
-          `${load.manifests.length} valid manifest(s), ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,
-        );
-      }
-      setExit(valid ? EXIT.ok : EXIT.failed);
+      // Offline: an interrupt lets it finish its (short) work, then it exits 128 + n.
+      await interruptible(io.stderr, async () => validate(dirs)).then(setExit);
     });
+
+  async function validate(dirs: string[]): Promise<number> {
+    const options = planGlobals("validate");
+    const policy = await readPolicy(options);
+    const region = await resolveRegion(options);
+    const load = await loadManifests(dirs, { defaultRegion: region });
+    if (region === undefined) {
+      io.stderr(
+        `note: no AWS region is configured, so ARNs were checked against spec.region only; to check them against the default region too, ${regionAdvice()}\n`,
+      );
+    }
+    if (policy) load.errors.push(...policyErrors(new Guard({ policy }), load.manifests));
+    const valid = load.errors.length === 0;
+    if (options.output === "json") {
+      const doc = {
+        valid,
+        errors: load.errors.map(({ file, line, column, path, message }) => ({
+          file,
+          line,
+          ...(column === undefined ? {} : { column }),
+          path,
+          message,
+        })),
+        warnings: load.warnings.map(({ file, line, code, message }) => ({ file, line, code, message })),
+      };
+      io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    } else {
+      for (const e of load.errors) {
+        if (isFolderProblem(e)) io.stderr(`retryctl: ${e.message}\n`);
+        else io.stdout(`error: ${formatManifestError(e)}\n`);
+      }
+      for (const w of load.warnings) io.stdout(`${formatWarning(w)}\n`);
+      io.stdout(
+        `${load.manifests.length} valid manifest(s), ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,
+      );
+    }
+    return valid ? EXIT.ok : EXIT.failed;
+  }
 
   const waitTimeout = new Option(
     "--wait-timeout <duration>",
@@ -190,8 +196,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     concurrency: number;
     progressInterval: number;
   }
-  const planOptions = (opts: PlanFlags, dryRun: boolean, command: "diff" | "apply") => ({
+  const planOptions = (
+    opts: PlanFlags,
+    dryRun: boolean,
+    command: "diff" | "apply",
+    interrupt: Interrupt,
+  ) => ({
     ...planGlobals(command),
+    interrupt,
     dryRun,
     waitTimeoutMs: opts.waitTimeout,
     concurrency: opts.concurrency,
@@ -206,8 +218,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(concurrency)
     .addOption(progressInterval)
     .action(async (dir: string, opts: PlanFlags) => {
-      const run = await runPlan(dir, io, planOptions(opts, true, "diff"), "plan");
-      setExit(planExitCode(run));
+      const code = await interruptible(io.stderr, async (interrupt) =>
+        planExitCode(await runPlan(dir, io, planOptions(opts, true, "diff", interrupt), "plan")),
+      );
+      setExit(code);
     });
 
   program
@@ -219,9 +233,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(concurrency)
     .addOption(progressInterval)
     .action(async (dir: string, opts: PlanFlags & { dryRun: boolean }) => {
-      const run = await runPlan(dir, io, planOptions(opts, opts.dryRun, "apply"), "apply");
-      // A dry run changed nothing, so it exits like `diff` (2 while changes are pending).
-      setExit(opts.dryRun ? planExitCode(run) : applyExitCode(run));
+      const code = await interruptible(io.stderr, async (interrupt) => {
+        const run = await runPlan(dir, io, planOptions(opts, opts.dryRun, "apply", interrupt), "apply");
+        // A dry run changed nothing, so it exits like `diff` (2 while changes are pending).
+        return opts.dryRun ? planExitCode(run) : applyExitCode(run);
+      });
+      setExit(code);
     });
 
   program
@@ -234,14 +251,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(progressInterval)
     .action(async (dir: string, opts: { function?: string; progressInterval: number }) => {
       const { output, ...options } = globals();
-      setExit(
-        await runExplain(dir, io, {
+      // Read-only: an interrupt ends its waits and reads at once; what was read is still shown.
+      const code = await interruptible(io.stderr, async (interrupt) =>
+        runExplain(dir, io, {
           ...options,
+          interrupt,
           format: output as "text" | "json" | "mermaid" | undefined,
           ...(opts.function !== undefined ? { function: opts.function } : {}),
           progressIntervalMs: opts.progressInterval,
         }),
       );
+      setExit(code);
     });
 
   program

@@ -42,6 +42,11 @@ export interface EngineOptions {
    * level of a one-shot command does not say them a second time.
    */
   resultsPrinted?: boolean;
+  /**
+   * Once aborted, nothing new starts: a resource not yet applied gets the error
+   * `Interrupted` (its changes listed, AWS untouched), waits end at once, and
+   * calls already in flight finish.
+   */
   signal?: AbortSignal;
   /**
    * Blast-radius check (allow-list policy, `spec.account`) run before a resource
@@ -111,7 +116,7 @@ export async function reconcile(
     groups.map(async ({ ctx, kind, group }) => {
       const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
       const started = performance.now();
-      const actuals = await readBatch(kind, ctx, group);
+      const actuals = await readBatch(kind, ctx, group, options.signal);
       for (const m of group) progress?.step(target(m), "queued");
       claimObjects(kind, group, actuals, claims, options, ctx.aws.memberAccount ?? "hub");
       await Promise.all(
@@ -137,8 +142,17 @@ function accountOf(m: Manifest, aws: AwsClients): string | null {
   return specAccount(m.kind, m.spec) ?? aws.account ?? null;
 }
 
-async function readBatch(kind: AnyKind, ctx: KindContext, group: Manifest[]): Promise<Map<string, unknown>> {
+async function readBatch(
+  kind: AnyKind,
+  ctx: KindContext,
+  group: Manifest[],
+  signal: AbortSignal | undefined,
+): Promise<Map<string, unknown>> {
   const resources = group.map(toDesired);
+  if (signal?.aborted) {
+    const error = new ResourceError("Interrupted", "interrupted before it was read", "transient");
+    return new Map(group.map((m) => [m.key, error]));
+  }
   try {
     const read = await kind.read(ctx, resources);
     const byKey = new Map<string, unknown>();
@@ -226,8 +240,8 @@ function holdForPeers(
   );
 }
 
-async function readOne(m: Manifest, ctx: KindContext): Promise<unknown> {
-  return (await readBatch(m.kind, ctx, [m])).get(m.key);
+async function readOne(m: Manifest, ctx: KindContext, signal: AbortSignal | undefined): Promise<unknown> {
+  return (await readBatch(m.kind, ctx, [m], signal)).get(m.key);
 }
 
 async function reconcileResource(
@@ -241,8 +255,10 @@ async function reconcileResource(
   const account = accountOf(m, ctx.aws);
   const baseResult = (m: Manifest, action: ResourceResult["action"]) => base(m, action, account);
   let actual = initial;
+  const { signal } = options;
   for (let attempt = 0; ; attempt++) {
     let changes: FieldChange[] = [];
+    let applying = false;
     try {
       if (actual === undefined)
         throw new ResourceError("ReadFailed", "the kind returned no state for this resource");
@@ -254,23 +270,26 @@ async function reconcileResource(
       const action = m.kind.creates(actual) ? "create" : "update";
       if (mode === "observe") return { ...baseResult(m, "observed"), changes };
       if (options.dryRun) return { ...baseResult(m, action), changes };
+      if (signal?.aborted) return interrupted(m, changes, { when: "before it was applied" }, account);
       options.progress?.step(target(m), "applying");
+      applying = true;
       await m.kind.apply(ctx, toDesired(m), actual, changes);
       return { ...baseResult(m, action), changes, applied: true };
     } catch (err) {
       const error = classifyAwsError(err, `${m.kind.kind}/${m.name}`);
       const delay = backoffDelay(attempt);
-      if (error.retry === "terminal" || Date.now() + delay > deadline || options.signal?.aborted) {
-        return errorResult(m, changes, error, account);
-      }
+      if (error.retry === "terminal") return errorResult(m, changes, error, account);
+      if (signal?.aborted) return interrupted(m, changes, interruptedWhile(error, applying), account);
+      if (Date.now() + delay > deadline) return errorResult(m, changes, error, account);
       options.log.debug(
         { kind: m.kind.kind, name: m.name, code: error.code, retry: error.retry, delayMs: delay },
         "waiting before another attempt",
       );
       options.progress?.waiting(target(m), error, deadline);
-      await sleep(delay, options.signal);
+      await sleep(delay, signal);
+      if (signal?.aborted) return interrupted(m, changes, interruptedWhile(error, false), account);
       options.progress?.step(target(m), "reading");
-      actual = await readOne(m, ctx);
+      actual = await readOne(m, ctx, signal);
     }
   }
 }
@@ -324,6 +343,40 @@ function errorResult(
     changes,
     error: { code: error.code, message: scrubSecrets(error.message), retry: error.retry },
   };
+}
+
+/** How far the interrupt let a resource get; `unsure` when a write may have taken effect without saying so. */
+interface Reached {
+  when: string;
+  unsure?: boolean;
+}
+
+/** A resource the interrupt stopped short of converging: not failed, but not changed by this run either. */
+function interrupted(
+  m: Manifest,
+  changes: FieldChange[],
+  reached: Reached,
+  account: string | null,
+): ResourceResult {
+  let outcome = changes.length > 0 ? "; not applied, AWS unchanged" : "; AWS unchanged";
+  if (reached.unsure) outcome = "; AWS may or may not have applied it";
+  return errorResult(
+    m,
+    changes,
+    new ResourceError("Interrupted", `interrupted ${reached.when}${outcome}`, "transient"),
+    account,
+  );
+}
+
+/** Where the interrupt found a resource that had met `error` (its read refused, a wait, or a failed write). */
+function interruptedWhile(error: ResourceError, applying: boolean): Reached {
+  const cause = `${error.code}: ${error.message}`;
+  // No answer (a timeout, a dropped connection) or a 5xx: the write may have been applied all the same.
+  if (applying && (error.code === "NetworkError" || error.code === "ServiceError"))
+    return { when: `while it was applied: its write got no clear answer (${cause})`, unsure: true };
+  if (applying) return { when: `while it was applied: the write did not succeed (${cause})` };
+  if (error.code === "Interrupted") return { when: "before it was read" };
+  return { when: `while waiting (${cause})` };
 }
 
 function base(m: Manifest, action: ResourceResult["action"], account: string | null): ResourceResult {
