@@ -1,6 +1,7 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { PipesClient } from "@aws-sdk/client-pipes";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -13,7 +14,7 @@ import { USER_AGENT } from "../version.js";
 import { AssumeRoleError } from "./assume-role-error.js";
 import { bucketFor, type RateLimiter } from "./rate-limiter.js";
 
-export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes";
+export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes" | "tagging";
 export type RequestOutcome = "success" | "throttled" | "error";
 
 export interface RequestEvent {
@@ -87,7 +88,8 @@ type Client =
   | STSClient
   | SNSClient
   | SchedulerClient
-  | PipesClient;
+  | PipesClient
+  | ResourceGroupsTaggingAPIClient;
 
 /**
  * Quota errors the SDK classes as throttling and retries: EventBridge's
@@ -178,6 +180,11 @@ export class AwsClients {
 
   pipes(region: string): PipesClient {
     return this.#get("pipes", region, (c) => new PipesClient(c));
+  }
+
+  /** The Resource Groups Tagging API (fleet discovery reads every function's tags with it in bulk). */
+  tagging(region: string): ResourceGroupsTaggingAPIClient {
+    return this.#get("tagging", region, (c) => new ResourceGroupsTaggingAPIClient(c));
   }
 
   destroy(): void {

@@ -15,6 +15,8 @@ export interface RateLimits {
   sns: number;
   scheduler: number;
   pipes: number;
+  /** The Resource Groups Tagging API (fleet discovery's bulk tag read). */
+  tagging: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -26,6 +28,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   sns: 20,
   scheduler: 20,
   pipes: 5,
+  // No published TPS for GetResources; one to a few pages per account and region per sweep.
+  tagging: 5,
 };
 
 export type RateBucket = keyof RateLimits;
@@ -39,7 +43,8 @@ export function bucketFor(service: string, operation: string): RateBucket {
     service === "sts" ||
     service === "sns" ||
     service === "scheduler" ||
-    service === "pipes"
+    service === "pipes" ||
+    service === "tagging"
   )
     return service;
   return "sts";

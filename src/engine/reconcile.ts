@@ -4,6 +4,7 @@ import type { AwsClients } from "../aws/clients.js";
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
 import { specAccount } from "../kinds/account.js";
 import type { AnyKind, DesiredResource, FieldChange, KindContext } from "../kinds/kind.js";
+import type { MappingListings } from "../kinds/mapping-listing.js";
 import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { Manifest } from "../manifests/manifest.js";
@@ -60,6 +61,8 @@ export interface EngineOptions {
    * its fields go on the "drift repaired" / "drift detected" line.
    */
   driftCause?: (key: string) => { changedBy: string; eventName: string; eventId: string } | undefined;
+  /** The region-wide mapping listings fleet discovery made for this reconcile (read once, not twice). */
+  mappingListings?: MappingListings;
 }
 
 /**
@@ -92,7 +95,9 @@ export async function reconcile(
     const placed = placements[i] as ResourceError | Placement;
     if (!(placed instanceof ResourceError)) {
       const aws = placed.aws ?? options.aws;
-      const entry = accounts.get(aws) ?? { ctx: { aws, log: options.log }, manifests: [] };
+      const ctx: KindContext = { aws, log: options.log };
+      if (options.mappingListings) ctx.mappingListings = options.mappingListings;
+      const entry = accounts.get(aws) ?? { ctx, manifests: [] };
       entry.manifests.push(m);
       accounts.set(aws, entry);
       return;

@@ -376,6 +376,7 @@ export const TEST_RATE_LIMITS = {
   sns: 10_000,
   scheduler: 10_000,
   pipes: 10_000,
+  tagging: 10_000,
 };
 
 export interface TestAwsClientsOptions {
