@@ -387,7 +387,10 @@ export class FaultProxy {
     }
 
     let action =
-      this.#expired(req.headers, call, at) ?? this.#pickCounted(call, at) ?? this.#pickRandom(call);
+      this.#expired(req.headers, call, at) ??
+      // Faults match on the account the request acts in, as `Match.account` says (the call itself does not carry it).
+      this.#pickCounted({ ...call, account: record.account }, at) ??
+      this.#pickRandom(call);
     if (action && "delayMs" in action) {
       this.#inject(record, action, call, at);
       record.delayMs = (record.delayMs ?? 0) + action.delayMs;
@@ -444,7 +447,12 @@ export class FaultProxy {
   }
 
   /** Takes one unit of a budgeted fault if it applies to this request now. */
-  #take(key: BudgetedFault, fault: (Match & Budget) | undefined, call: ApiCall, now: number): boolean {
+  #take(
+    key: BudgetedFault,
+    fault: (Match & Budget) | undefined,
+    call: ApiCall & { account?: string },
+    now: number,
+  ): boolean {
     if (!fault || !matches(fault, call)) return false;
     const until = this.#until.get(key);
     if (until !== undefined && now >= until) return false;
@@ -455,7 +463,7 @@ export class FaultProxy {
     return true;
   }
 
-  #pickCounted(call: ApiCall, now: number): Action | undefined {
+  #pickCounted(call: ApiCall & { account?: string }, now: number): Action | undefined {
     const f = this.#faults;
     if (this.#take("dropConnections", f.dropConnections, call, now)) {
       return { kind: "dropConnections", drop: true };
