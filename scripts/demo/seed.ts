@@ -1,4 +1,4 @@
-import { PutFunctionEventInvokeConfigCommand } from "@aws-sdk/client-lambda";
+import { PutFunctionEventInvokeConfigCommand, TagResourceCommand } from "@aws-sdk/client-lambda";
 import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import {
   createFunction,
@@ -95,5 +95,20 @@ export async function seedDemo(endpoint: string): Promise<void> {
     notifier,
     { KinesisStreamParameters: { StartingPosition: "LATEST", BatchSize: 50 } },
     endpoint,
+  );
+
+  // The fleet policy manifests/fleet/payments-defaults.yaml matches these by name and tag; a third
+  // function of another team is left alone. Drift: payments-refunds retries twice and has no destination.
+  await queue("payments-async-failures");
+  for (const [name, team] of [
+    ["payments-api", "payments"],
+    ["payments-refunds", "payments"],
+    ["payments-search", "search"],
+  ] as const) {
+    const arn = await createFunction(name, { endpoint });
+    await sdk(endpoint).lambda.send(new TagResourceCommand({ Resource: arn, Tags: { team } }));
+  }
+  await sdk(endpoint).lambda.send(
+    new PutFunctionEventInvokeConfigCommand({ FunctionName: "payments-refunds", MaximumRetryAttempts: 2 }),
   );
 }

@@ -23,6 +23,8 @@ describe("the bundled example manifests", () => {
       "EventTargetRetryPolicy/order-placed-notify",
       "FunctionDeadLetterConfig/orders-notifier",
       "FunctionEventInvokeConfig/orders-notifier",
+      "FunctionEventInvokeConfig/payments-defaults/payments-api",
+      "FunctionEventInvokeConfig/payments-defaults/payments-refunds",
       "PipeRetryPolicy/orders-audit",
       "QueueRedrivePolicy/orders-work",
       "ScheduleRetryPolicy/orders-nightly",
