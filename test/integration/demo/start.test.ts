@@ -127,7 +127,9 @@ describe("the demo launcher (npm start)", () => {
     expect(d.log).toContain("INFO payments-defaults: 2 functions in 1 account, 1 region");
     await expect
       .poll(() => d.log)
-      .toMatch(/drift repaired FunctionEventInvokeConfig\/payments-defaults\/payments-refunds maximumRetryAttempts: 2 -> 1/);
+      .toMatch(
+        /drift repaired FunctionEventInvokeConfig\/payments-defaults\/payments-refunds maximumRetryAttempts: 2 -> 1/,
+      );
     const marker = "paste this into another terminal, in this folder:\n\n";
     await expect.poll(() => d.stderr).toContain(marker);
     const block = d.stderr.slice(d.stderr.indexOf(marker) + marker.length).split("\n\n")[0] ?? "";
