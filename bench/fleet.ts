@@ -10,7 +10,7 @@ import { discoveryTargets, expand } from "../src/fleet/expand.js";
 import { MappingListings } from "../src/kinds/mapping-listing.js";
 import { loadManifests } from "../src/manifests/load.js";
 import type { LoadResult } from "../src/manifests/manifest.js";
-import { sdk, TEST_REGION } from "../test/support/aws.js";
+import { resetMoto, sdk, TEST_REGION } from "../test/support/aws.js";
 import type { FaultProxy } from "../test/support/fault-proxy.js";
 import type { BenchConfig } from "./config.js";
 import { type ManifestFile, writeManifests } from "./manifests.js";
@@ -220,6 +220,9 @@ export async function runFleet(
   trees: string,
   log: (text: string) => void,
 ): Promise<FleetResult> {
+  // ListFunctions and the mapping listing page through everything in the region, not only what a
+  // policy matches: an emulator holding only this part's objects makes F and M exactly the scenario's.
+  await resetMoto(motoEndpoint);
   const s = fleetScenario(config, motoEndpoint);
   await seedScenario(s, motoEndpoint);
   const { lambda } = sdk(motoEndpoint);
