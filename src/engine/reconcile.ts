@@ -88,7 +88,10 @@ export async function reconcile(
   for (const m of candidates) progress?.step(target(m), "reading");
   const claims = options.claims ?? new ObjectClaims();
   for (const m of manifests) if (m.suspended) claims.release(m.key);
-  const placements = await Promise.all(candidates.map((m) => options.guard?.place(m) ?? {}));
+  // A resource that expansion found invalid is refused like one the guard refuses: no AWS call for it.
+  const placements = await Promise.all(
+    candidates.map((m) => blockingIssue(m) ?? options.guard?.place(m) ?? {}),
+  );
   // Per account: its own clients (credentials, limiter buckets), so accounts reconcile side by side.
   const accounts = new Map<AwsClients, { ctx: KindContext; manifests: Manifest[] }>();
   candidates.forEach((m, i) => {
@@ -122,7 +125,7 @@ export async function reconcile(
       await Promise.all(
         group.map((m) =>
           queue.add(async () => {
-            const result = await reconcileResource(m, actuals.get(m.key), ctx, options);
+            const result = withIssues(m, await reconcileResource(m, actuals.get(m.key), ctx, options));
             results.set(m, result);
             progress?.done(target(m));
             report(options, m, result, (performance.now() - started) / 1000);
@@ -331,8 +334,29 @@ function errorResult(
   };
 }
 
+/** The first issue that stops an expanded resource (design §7: a value invalid after substitution). */
+function blockingIssue(m: Manifest): ResourceError | undefined {
+  const issue = m.issues?.find((i) => i.blocking);
+  return issue && new ResourceError(issue.code, issue.message, "terminal");
+}
+
+/**
+ * An expansion issue that let the other fields apply (`PolicyConflict`) is
+ * still the resource's error, after whatever it did: the conflict needs fixing.
+ */
+function withIssues(m: Manifest, result: ResourceResult): ResourceResult {
+  const issue = m.issues?.find((i) => !i.blocking);
+  if (!issue || result.error) return result;
+  return {
+    ...result,
+    action: "error",
+    error: { code: issue.code, message: scrubSecrets(issue.message), retry: "terminal" },
+  };
+}
+
 function base(m: Manifest, action: ResourceResult["action"], account: string | null): ResourceResult {
   return {
+    ...(m.policy === undefined ? {} : { policy: m.policy }),
     kind: m.kind.kind,
     name: m.name,
     region: m.region,

@@ -29,3 +29,16 @@ export function matchesSelector(
   }
   return true;
 }
+
+/** Whether a selector reaches into this account and region at all. */
+export function matchesPlace(
+  selector: Selector | undefined,
+  account: string,
+  region: string,
+  ctx: { hubAccount: string; defaultRegion: string },
+): boolean {
+  return (
+    selectedAccounts(selector, ctx.hubAccount).includes(account) &&
+    selectedRegions(selector, ctx.defaultRegion).includes(region)
+  );
+}
