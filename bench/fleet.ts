@@ -5,9 +5,7 @@ import pino from "pino";
 import { callerAccount } from "../src/aws/caller.js";
 import type { AwsClients } from "../src/aws/clients.js";
 import { reconcile } from "../src/engine/reconcile.js";
-import { discoverInventory } from "../src/fleet/discover.js";
-import { discoveryTargets, expand } from "../src/fleet/expand.js";
-import { MappingListings } from "../src/kinds/mapping-listing.js";
+import { Fleet } from "../src/fleet/fleet.js";
 import { loadManifests } from "../src/manifests/load.js";
 import type { LoadResult } from "../src/manifests/manifest.js";
 import { resetMoto, sdk, TEST_REGION } from "../test/support/aws.js";
@@ -146,9 +144,9 @@ async function load(dir: string, files: ManifestFile[]): Promise<LoadResult> {
 }
 
 /**
- * One sweep as the CLI and the controller run it: the policies discovered and
- * expanded (one listing per account and region, the mapping listing handed to
- * the mapping read), then one `reconcile()` of what they expand to.
+ * One sweep as the CLI runs it: the policies discovered and expanded (one
+ * listing per account and region, the mapping listing handed to the mapping
+ * read), then one `reconcile()` of what they expand to.
  */
 async function sweep(
   loaded: LoadResult,
@@ -160,22 +158,13 @@ async function sweep(
   proxy.reset();
   proxy.set(faults);
   const started = performance.now();
-  let manifests = loaded.manifests;
-  let discoveryMs: number | undefined;
-  const mappingListings = new MappingListings();
-  const policies = loaded.policies ?? [];
-  if (policies.length > 0) {
-    const ctx = { hubAccount: await caller(), defaultRegion: TEST_REGION };
-    const found = await discoverInventory(aws, discoveryTargets(policies, ctx), {
-      callerAccount: caller,
-      mappingListings,
-    });
-    if (found.failures.length > 0) throw new Error(`discovery failed: ${JSON.stringify(found.failures)}`);
-    const expansion = expand(policies, loaded.manifests, found.inventory, ctx);
-    if (expansion.errors.length > 0) throw new Error(`expansion failed: ${JSON.stringify(expansion.errors)}`);
-    manifests = expansion.manifests;
-    discoveryMs = performance.now() - started;
-  }
+  // As `retryctl diff`/`apply` do (src/cli/plan.ts): a load without policies passes through without a call.
+  const fleet = new Fleet({ aws, callerAccount: caller, defaultRegion: TEST_REGION, log: silent });
+  const resolved = await fleet.resolve(loaded);
+  if (resolved.failures.length > 0) throw new Error(`discovery failed: ${JSON.stringify(resolved.failures)}`);
+  if (resolved.errors.length > 0) throw new Error(`expansion failed: ${JSON.stringify(resolved.errors)}`);
+  const { manifests } = resolved;
+  const discoveryMs = (loaded.policies ?? []).length > 0 ? performance.now() - started : undefined;
   const results = await reconcile(manifests, {
     aws,
     log: silent,
@@ -183,7 +172,7 @@ async function sweep(
     dryRun: false,
     concurrency: 8,
     waitTimeoutMs: 120_000,
-    mappingListings,
+    ...(resolved.mappingListings ? { mappingListings: resolved.mappingListings } : {}),
   });
   const ms = performance.now() - started;
   const measure: SweepMeasure = {
