@@ -8,6 +8,7 @@ import { AwsClients } from "../aws/clients.js";
 import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
 import { DriftFeed } from "../drift/feed.js";
 import { reconcile } from "../engine/reconcile.js";
+import { Fleet } from "../fleet/fleet.js";
 import { KINDS } from "../kinds/registry.js";
 import { createLogger } from "../log/logger.js";
 import type { LogFormat } from "../log/text-format.js";
@@ -99,6 +100,8 @@ export async function runController(options: RunControllerOptions): Promise<Runn
   let watcher: TreeWatcher | undefined;
   let currentRoot: string | undefined;
   const hubAccount = callerAccount(aws, options.region);
+  // Fleet policies expand at every load (design §7): discovery runs between the loader and the engine.
+  const fleet = new Fleet({ aws, accounts, callerAccount: hubAccount, defaultRegion: options.region, log });
   const controller = new Controller({
     dir: options.dir,
     mode: options.mode,
@@ -110,7 +113,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     resyncIntervalMs: options.resyncIntervalMs,
     backoffBaseMs: options.backoff?.baseMs,
     backoffMaxMs: options.backoff?.maxMs,
-    load: (root) => loadManifests([root], { defaultRegion: options.region }),
+    load: async (root) => fleet.resolve(await loadManifests([root], { defaultRegion: options.region })),
     reconcile,
     guard: new Guard({ policy: options.policy, callerAccount: hubAccount, accounts }),
     ...(options.driftSettleMs !== undefined ? { driftSettleMs: options.driftSettleMs } : {}),
@@ -161,6 +164,10 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     const now = await realpath(options.dir).catch(() => undefined);
     if (now !== currentRoot) void controller.sync();
   }, options.pollIntervalMs ?? 5_000);
+  // Matching is re-evaluated at every resync too, so a function created meanwhile is picked up (design §7).
+  const rediscover = setInterval(() => {
+    if (fleet.active) void controller.sync();
+  }, options.resyncIntervalMs);
 
   log.info(
     {
@@ -187,6 +194,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
         "shutting down: no new work, finishing in-flight calls",
       );
       clearInterval(poll);
+      clearInterval(rediscover);
       await feed?.stop();
       await watcher?.close();
       await controller.stop(options.shutdownTimeoutMs ?? 20_000);

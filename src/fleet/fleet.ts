@@ -45,17 +45,34 @@ export class Fleet {
   readonly #o: FleetOptions;
   #last: Manifest[] = [];
   #lastMatches = new Map<string, string>();
+  #active = false;
 
   constructor(options: FleetOptions) {
     this.#o = options;
   }
 
+  /** True when the last load had policies: the controller then re-discovers at every resync, not only on a new revision. */
+  get active(): boolean {
+    return this.#active;
+  }
+
   /** Expands the load's policies against what AWS has now; a load without policies is passed through untouched (no AWS call). */
   async resolve(load: LoadResult): Promise<FleetLoad> {
     const policies = load.policies ?? [];
+    // A policy whose new version is invalid keeps its resources as they were, as a broken manifest does.
+    const broken = new Set(
+      load.errors.filter((e) => e.kind === RETRY_POLICY_KIND && e.name !== undefined).map((e) => e.name),
+    );
+    const isBroken = (m: Manifest) => m.policy !== undefined && broken.has(m.policy);
+    this.#active = policies.length > 0;
     if (policies.length === 0) {
-      this.#forgetAll(load.manifests);
-      return { ...load, matches: [], failures: [] };
+      if (broken.size === 0) this.#lastMatches.clear();
+      return {
+        ...load,
+        manifests: this.#carry(load.manifests, isBroken, undefined),
+        matches: [],
+        failures: [],
+      };
     }
     let hubAccount: string;
     try {
@@ -89,11 +106,12 @@ export class Fleet {
     const failureErrors = discovered.failures.flatMap((f) => failureErrorsOf(f, policies, ctx));
     const names = new Set(policies.map((p) => p.name));
     const failed = (m: Manifest) =>
-      m.policy !== undefined &&
-      names.has(m.policy) &&
-      discovered.failures.some(
-        (f) => f.region === m.region && f.account === (specAccount(m.kind, m.spec) ?? hubAccount),
-      );
+      isBroken(m) ||
+      (m.policy !== undefined &&
+        names.has(m.policy) &&
+        discovered.failures.some(
+          (f) => f.region === m.region && f.account === (specAccount(m.kind, m.spec) ?? hubAccount),
+        ));
     const manifests = this.#carry(expansion.manifests, failed, hubAccount);
     this.#logMatches(expansion.matches, discovered.failures);
     return {
@@ -136,11 +154,6 @@ export class Fleet {
     out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.#last = out;
     return out;
-  }
-
-  #forgetAll(next: Manifest[]): void {
-    this.#carry(next, () => false, undefined);
-    this.#lastMatches.clear();
   }
 
   /** One info line per policy whenever what it matches changes (not on every resync). */
