@@ -9,6 +9,7 @@ import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
 import { DriftFeed } from "../drift/feed.js";
 import { reconcile } from "../engine/reconcile.js";
 import { Fleet } from "../fleet/fleet.js";
+import type { MappingListings } from "../kinds/mapping-listing.js";
 import { KINDS } from "../kinds/registry.js";
 import { createLogger } from "../log/logger.js";
 import type { LogFormat } from "../log/text-format.js";
@@ -22,6 +23,13 @@ import { type ListenAddress, parseListen } from "../server/listen.js";
 import { USER_AGENT } from "../version.js";
 import { Controller } from "./controller.js";
 import { TreeWatcher } from "./watcher.js";
+
+/**
+ * How old discovery's mapping listing may be when a read takes it: long enough
+ * for the reconcile that follows a load (start-up, a commit), short enough that
+ * no read acts on a listing from before a change it was queued to see.
+ */
+const SHARED_LISTING_MAX_AGE_MS = 10_000;
 
 export interface RunControllerOptions {
   /** The manifest folder, or a git-sync link (or a folder below one). */
@@ -102,6 +110,7 @@ export async function runController(options: RunControllerOptions): Promise<Runn
   const hubAccount = callerAccount(aws, options.region);
   // Fleet policies expand at every load (design §7): discovery runs between the loader and the engine.
   const fleet = new Fleet({ aws, accounts, callerAccount: hubAccount, defaultRegion: options.region, log });
+  let listings: MappingListings | undefined;
   const controller = new Controller({
     dir: options.dir,
     mode: options.mode,
@@ -113,8 +122,18 @@ export async function runController(options: RunControllerOptions): Promise<Runn
     resyncIntervalMs: options.resyncIntervalMs,
     backoffBaseMs: options.backoff?.baseMs,
     backoffMaxMs: options.backoff?.maxMs,
-    load: async (root) => fleet.resolve(await loadManifests([root], { defaultRegion: options.region })),
-    reconcile,
+    load: async (root) => {
+      const resolved = await fleet.resolve(await loadManifests([root], { defaultRegion: options.region }));
+      listings = resolved.mappingListings;
+      return resolved;
+    },
+    // The mapping read right after a load takes discovery's listing of the region instead of listing it
+    // again; a later one (the spread sweep, a drift event's re-read) lists afresh.
+    reconcile: (manifests, opts) =>
+      reconcile(manifests, {
+        ...opts,
+        mappingListings: { take: (aws, region) => listings?.take(aws, region, SHARED_LISTING_MAX_AGE_MS) },
+      }),
     guard: new Guard({ policy: options.policy, callerAccount: hubAccount, accounts }),
     ...(options.driftSettleMs !== undefined ? { driftSettleMs: options.driftSettleMs } : {}),
     ...(accounts ? { accounts } : {}),

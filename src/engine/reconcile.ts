@@ -4,7 +4,7 @@ import type { AwsClients } from "../aws/clients.js";
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
 import { specAccount } from "../kinds/account.js";
 import type { AnyKind, DesiredResource, FieldChange, KindContext } from "../kinds/kind.js";
-import type { MappingListings } from "../kinds/mapping-listing.js";
+import type { SharedListings } from "../kinds/mapping-listing.js";
 import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { Manifest } from "../manifests/manifest.js";
@@ -62,7 +62,7 @@ export interface EngineOptions {
    */
   driftCause?: (key: string) => { changedBy: string; eventName: string; eventId: string } | undefined;
   /** The region-wide mapping listings fleet discovery made for this reconcile (read once, not twice). */
-  mappingListings?: MappingListings;
+  mappingListings?: SharedListings;
 }
 
 /**

@@ -215,13 +215,13 @@ async function readTags(
 /** Pages until the token runs out (absent or "", as GetResources ends); a token seen twice is an error, not a loop. */
 async function eachPage<P>(
   operation: string,
-  fetch: (token: string | undefined) => Promise<P>,
+  request: (token: string | undefined) => Promise<P>,
   take: (page: P) => string | undefined,
 ): Promise<void> {
   const seen = new Set<string>();
   let token: string | undefined;
   do {
-    token = take(await fetch(token)) || undefined;
+    token = take(await request(token)) || undefined;
     if (token !== undefined) {
       if (seen.has(token))
         throw new ResourceError("ServiceError", `${operation} repeated a page token`, "transient");

@@ -43,6 +43,11 @@ export async function listMappings(
 
 type Listing = Promise<EventSourceMappingConfiguration[]>;
 
+/** What a mapping read needs of the sweep's listings (`MappingListings`, or a view of them with a freshness bound). */
+export interface SharedListings {
+  take(aws: AwsClients, region: string): Listing | undefined;
+}
+
 /**
  * One sweep's region-wide mapping listings, shared by fleet discovery and the
  * EventSourceMapping kind's planned read: discovery lists a region's mappings
@@ -52,29 +57,41 @@ type Listing = Promise<EventSourceMappingConfiguration[]>;
  * (the verify after a write, the next sweep) lists afresh; whoever runs the
  * sweep makes one of these per sweep.
  */
-export class MappingListings {
-  readonly #listings = new Map<AwsClients, Map<string, Listing>>();
+export class MappingListings implements SharedListings {
+  readonly #listings = new Map<AwsClients, Map<string, { listing: Listing; at: number }>>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   /** The region's listing for discovery: made once, kept for the read that follows. */
   list(aws: AwsClients, region: string): Listing {
-    const byRegion = this.#listings.get(aws) ?? new Map<string, Listing>();
+    const byRegion = this.#listings.get(aws) ?? new Map<string, { listing: Listing; at: number }>();
     this.#listings.set(aws, byRegion);
     const existing = byRegion.get(region);
-    if (existing) return existing;
+    if (existing) return existing.listing;
     const listing = listMappings(aws.lambda(region));
-    byRegion.set(region, listing);
+    const entry = { listing, at: this.#now() };
+    byRegion.set(region, entry);
     // A failed listing serves nobody: the read lists (and reports) for itself.
     listing.catch(() => {
-      if (byRegion.get(region) === listing) byRegion.delete(region);
+      if (byRegion.get(region) === entry) byRegion.delete(region);
     });
     return listing;
   }
 
-  /** The listing discovery made of this region, handed over once; undefined when there is none. */
-  take(aws: AwsClients, region: string): Listing | undefined {
+  /**
+   * The listing discovery made of this region, handed over once; undefined when
+   * there is none, or when it was started more than `maxAgeMs` ago (a reader
+   * that may come long after discovery, as the controller's spread sweep does,
+   * reads afresh rather than act on an old answer).
+   */
+  take(aws: AwsClients, region: string, maxAgeMs = Number.POSITIVE_INFINITY): Listing | undefined {
     const byRegion = this.#listings.get(aws);
-    const listing = byRegion?.get(region);
+    const entry = byRegion?.get(region);
     byRegion?.delete(region);
-    return listing;
+    if (!entry || this.#now() - entry.at > maxAgeMs) return undefined;
+    return entry.listing;
   }
 }

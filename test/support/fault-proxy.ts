@@ -386,9 +386,9 @@ export class FaultProxy {
       await sleep(delay);
     }
 
+    // Counted faults may select by account (Match.account), which the call alone does not carry.
     let action =
       this.#expired(req.headers, call, at) ??
-      // Faults match on the account the request acts in, as `Match.account` says (the call itself does not carry it).
       this.#pickCounted({ ...call, account: record.account }, at) ??
       this.#pickRandom(call);
     if (action && "delayMs" in action) {
@@ -447,12 +447,7 @@ export class FaultProxy {
   }
 
   /** Takes one unit of a budgeted fault if it applies to this request now. */
-  #take(
-    key: BudgetedFault,
-    fault: (Match & Budget) | undefined,
-    call: ApiCall & { account?: string },
-    now: number,
-  ): boolean {
+  #take(key: BudgetedFault, fault: (Match & Budget) | undefined, call: ApiCall, now: number): boolean {
     if (!fault || !matches(fault, call)) return false;
     const until = this.#until.get(key);
     if (until !== undefined && now >= until) return false;
@@ -463,7 +458,7 @@ export class FaultProxy {
     return true;
   }
 
-  #pickCounted(call: ApiCall & { account?: string }, now: number): Action | undefined {
+  #pickCounted(call: ApiCall & { account: string }, now: number): Action | undefined {
     const f = this.#faults;
     if (this.#take("dropConnections", f.dropConnections, call, now)) {
       return { kind: "dropConnections", drop: true };
