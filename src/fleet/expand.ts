@@ -39,7 +39,7 @@ export interface PolicyMatch {
 }
 
 export interface Expansion {
-  /** The explicit manifests (some merged with policy fields) and the expanded resources, sorted by key. */
+  /** The explicit manifests in their order (some merged with policy fields), then the expanded resources by key. */
   manifests: Manifest[];
   /** Policy-level errors (TooManyMatches), with their codes. */
   errors: ManifestError[];
@@ -183,15 +183,15 @@ export function expand(
     summary.resources = keys.size;
   }
 
-  const explicit = new Map<string, Manifest>();
-  for (const m of manifests) explicit.set(explicitKey(m, ctx.hubAccount, inventory), m);
-  const out: Manifest[] = [];
-  for (const [key, m] of explicit) {
-    const target = targets.get(key);
-    out.push(target ? merged(m, target) : m);
-  }
-  for (const [key, target] of targets) if (!explicit.has(key)) out.push(expanded(target));
-  out.sort((a, b) => byString(a.key, b.key));
+  const keys = manifests.map((m) => explicitKey(m, ctx.hubAccount, inventory));
+  const explicit = new Set(keys);
+  // Explicit manifests keep the load's order; the expanded ones follow, by key.
+  const out = manifests.map((m, i) => {
+    const target = targets.get(keys[i] as string);
+    return target ? merged(m, target) : m;
+  });
+  const added = [...targets].filter(([key]) => !explicit.has(key)).map(([, target]) => expanded(target));
+  out.push(...added.sort((a, b) => byString(a.key, b.key)));
   return { manifests: out, errors, matches };
 }
 

@@ -144,7 +144,8 @@ export class Fleet {
         "no longer matched by its policy; resource no longer managed, AWS left as it is",
       );
     }
-    const out = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // The load's order stands (the engine and the plan follow it); what is carried over comes after.
+    const out = [...byKey.values()];
     this.#last = out;
     return out;
   }

@@ -83,13 +83,16 @@ const inventoryArb = fc
 /** What the desired set is, independent of object identity. */
 function described(out: ReturnType<typeof expand>) {
   return {
-    manifests: out.manifests.map((m) => ({
-      key: m.key,
-      name: m.name,
-      spec: m.spec,
-      hash: m.hash,
-      issues: m.issues,
-    })),
+    manifests: out.manifests
+      .map((m) => ({
+        key: m.key,
+        name: m.name,
+        spec: m.spec,
+        hash: m.hash,
+        issues: m.issues,
+      }))
+      // A set: explicit manifests keep their load order, which the shuffle changes on purpose.
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     errors: out.errors,
     matches: out.matches,
   };
