@@ -155,15 +155,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           else io.stdout(`error: ${formatManifestError(e)}\n`);
         }
         for (const w of load.warnings) io.stdout(`${formatWarning(w)}\n`);
-        for (const p of policies) {
-          io.stdout(
-            `RetryPolicy ${p.name} (${p.file}:${p.line}): expanded against AWS by diff, apply and run\n`,
-          );
-        }
-        // A RetryPolicy is a manifest too; the count keeps its one-line form.
-        const count = load.manifests.length + policies.length;
+        const fleet = policies.length > 0 ? ` and ${policies.length} valid RetryPolicy(s)` : "";
         io.stdout(
-          `${count} valid manifest(s), ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,
+          `${load.manifests.length} valid manifest(s)${fleet}, ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,
         );
       }
       setExit(valid ? EXIT.ok : EXIT.failed);
