@@ -292,6 +292,7 @@ function report(options: EngineOptions, m: Manifest, result: ResourceResult, sec
     name: m.name,
     region: m.region,
     account: result.account,
+    ...(m.policy === undefined ? {} : { policy: m.policy }),
     revision,
     action: result.action,
     ...cause,

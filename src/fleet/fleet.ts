@@ -129,17 +129,10 @@ export class Fleet {
    * discovery failed (`keep`), and a line for each resource a policy no longer matches.
    */
   #carry(next: Manifest[], keep: (m: Manifest) => boolean, hub: string | undefined): Manifest[] {
-    const keys = new Set(next.map((m) => m.key));
-    const out = [...next];
+    const byKey = new Map(next.map((m) => [m.key, m]));
+    for (const m of this.#last) if (m.policy !== undefined && keep(m)) byKey.set(m.key, m);
     for (const m of this.#last) {
-      if (m.policy === undefined || !keep(m)) continue;
-      const i = out.findIndex((n) => n.key === m.key);
-      if (i >= 0) out[i] = m;
-      else out.push(m);
-      keys.add(m.key);
-    }
-    for (const m of this.#last) {
-      if (m.policy === undefined || keys.has(m.key)) continue;
+      if (m.policy === undefined || byKey.has(m.key)) continue;
       this.#o.log.info(
         {
           kind: m.kind.kind,
@@ -151,7 +144,7 @@ export class Fleet {
         "no longer matched by its policy; resource no longer managed, AWS left as it is",
       );
     }
-    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const out = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.#last = out;
     return out;
   }

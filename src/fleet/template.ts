@@ -21,6 +21,7 @@ export function templateProblem(value: string, known: readonly Variable[]): stri
   const knownList = known.map((v) => `\${${v}}`).join(", ");
   for (const [, name = ""] of value.matchAll(REFERENCE_RE)) {
     if (!(known as readonly string[]).includes(name)) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the policy variable's own spelling, in a message.
       const onlyQueues = name === "queueName" ? " (${queueName} exists only in sourceQueues)" : "";
       return `uses the unknown variable \${${name}}${onlyQueues}; known here: ${knownList}`;
     }

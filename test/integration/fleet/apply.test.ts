@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${…} here are retryctl policy variables, not JavaScript placeholders.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -217,6 +218,33 @@ describe("selectors across two accounts and two regions", () => {
   });
 });
 
+describe("values checked after substitution", () => {
+  it("make a filled-in value the kind refuses an InvalidExpansion of that resource, with zero calls for it", async () => {
+    await fresh();
+    const long = `orders-${"x".repeat(40)}`;
+    await createFunctionAt(HUB, TEST_REGION, long);
+    await createFunctionAt(HUB, TEST_REGION, "orders-short");
+    await write({
+      "fleet.yaml": retryPolicy("named-failures", {
+        asyncInvoke: {
+          maximumRetryAttempts: 1,
+          onFailure: "arn:aws:sqs:${region}:${account}:${functionName}-${functionName}",
+        },
+      }),
+    });
+    proxy.reset();
+    const applied = await run("apply", "--output", "json");
+    expect(applied.code, applied.stdout + applied.stderr).toBe(1);
+    const byName = Object.fromEntries((applied.json<Plan>().resources as Resource[]).map((r) => [r.name, r]));
+    expect(byName[`named-failures/${long}`]?.error?.code).toBe("InvalidExpansion");
+    expect(byName[`named-failures/${long}`]?.error?.message).toMatch(
+      /policy named-failures \(\S*fleet\.yaml:1\) gives FunctionEventInvokeConfig an invalid value/,
+    );
+    expect(byName["named-failures/orders-short"]).toMatchObject({ action: "create", applied: true });
+    expect(proxy.requests().filter((r) => r.resource?.startsWith(`function:${long}`))).toEqual([]);
+  });
+});
+
 describe("precedence", () => {
   let orgFailures: string;
   beforeEach(async () => {
@@ -304,7 +332,6 @@ describe("mappings and source queues", () => {
           bisectBatchOnFunctionError: true,
         },
         queueMappings: { functionResponseTypes: ["ReportBatchItemFailures"] },
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a retryctl variable, not JavaScript's.
         sourceQueues: { deadLetterQueue: "${queueName}-dlq", maxReceiveCount: 5 },
       }),
     });

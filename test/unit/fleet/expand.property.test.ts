@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${…} here are retryctl policy variables, not JavaScript placeholders.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { expand } from "../../../src/fleet/expand.js";

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${…} here are retryctl policy variables, not JavaScript placeholders.
 import { describe, expect, it } from "vitest";
 import { discoveryTargets, expand } from "../../../src/fleet/expand.js";
 import type { Manifest } from "../../../src/manifests/manifest.js";
