@@ -12,6 +12,7 @@ import { type CliBaselineResult, runBaselineCli } from "./baseline-cli.js";
 import { type BaselineResult, runBaselineSdk } from "./baseline-sdk.js";
 import { measureCommitLatency } from "./commit-latency.js";
 import { type BenchConfig, FULL, LOAD_SIZES, QUICK } from "./config.js";
+import { runFleet } from "./fleet.js";
 import { machineInfo } from "./machine.js";
 import { scenarioManifests, writeManifests } from "./manifests.js";
 import {
@@ -55,7 +56,7 @@ function parseArgs(argv: string[]): { config: BenchConfig; out: string; parts: S
   };
   const repeats = value("--repeats");
   if (repeats) config.repeats = Number(repeats);
-  const parts = new Set((value("--parts") ?? "1,2,3,4,5,6").split(","));
+  const parts = new Set((value("--parts") ?? "1,2,3,4,5,6,7").split(","));
   return { config, out: value("--out") ?? config.name, parts };
 }
 
@@ -325,6 +326,12 @@ async function main(): Promise<void> {
       log("6 many accounts: one process, member roles, 15/s Lambda quota per account…");
       proxy.reset();
       result.multiAccount = await runMultiAccount(config, moto.endpoint, proxy, trees, log);
+      proxy.reset();
+    }
+    if (parts.has("7")) {
+      log("7 fleet: one RetryPolicy vs the same state as per-resource manifests, 15/s Lambda quota…");
+      proxy.reset();
+      result.fleet = await runFleet(config, moto.endpoint, proxy, trees, log);
       proxy.reset();
     }
     await rm(trees, { recursive: true, force: true });

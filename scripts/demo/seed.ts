@@ -1,4 +1,4 @@
-import { PutFunctionEventInvokeConfigCommand } from "@aws-sdk/client-lambda";
+import { PutFunctionEventInvokeConfigCommand, TagResourceCommand } from "@aws-sdk/client-lambda";
 import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import {
   createFunction,
@@ -96,4 +96,30 @@ export async function seedDemo(endpoint: string): Promise<void> {
     { KinesisStreamParameters: { StartingPosition: "LATEST", BatchSize: 50 } },
     endpoint,
   );
+
+  await seedPayments(endpoint);
+}
+
+/**
+ * The payments fleet of manifests/payments/defaults.yaml: two functions its
+ * policy matches (both drifted), one it excludes by name and one without the
+ * team's tag, which it leaves alone.
+ */
+async function seedPayments(endpoint: string): Promise<void> {
+  const { lambda } = sdk(endpoint);
+  await Promise.all(
+    ["payments-async-failed", "payments-stream-failed"].map((name) => createQueue(name, {}, endpoint)),
+  );
+  for (const name of ["payments-refunds", "payments-ledger", "payments-legacy-batch"]) {
+    const arn = await createFunction(name, { endpoint });
+    await lambda.send(new TagResourceCommand({ Resource: arn, Tags: { team: "payments" } }));
+  }
+  await createFunction("payments-reports", { endpoint });
+  // Drift: refunds are never retried.
+  await lambda.send(
+    new PutFunctionEventInvokeConfigCommand({ FunctionName: "payments-refunds", MaximumRetryAttempts: 0 }),
+  );
+  // Drift: the ledger's stream consumer retries a poison record until it expires (the AWS default).
+  const ledger = await createStream("payments-ledger", endpoint);
+  await createMapping("payments-ledger", ledger, { BatchSize: 100 }, endpoint);
 }

@@ -2,6 +2,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { PipesClient } from "@aws-sdk/client-pipes";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -15,7 +16,16 @@ import { AssumeRoleError } from "./assume-role-error.js";
 import { InterruptedError, ResourceError } from "./errors.js";
 import { bucketFor, type RateBucket, type RateLimiter } from "./rate-limiter.js";
 
-export type AwsService = "lambda" | "sqs" | "events" | "sts" | "sns" | "scheduler" | "pipes" | "kinesis";
+export type AwsService =
+  | "lambda"
+  | "sqs"
+  | "events"
+  | "sts"
+  | "sns"
+  | "scheduler"
+  | "pipes"
+  | "kinesis"
+  | "tagging";
 export type RequestOutcome = "success" | "throttled" | "error";
 
 export interface RequestEvent {
@@ -118,7 +128,8 @@ type Client =
   | SNSClient
   | SchedulerClient
   | PipesClient
-  | KinesisClient;
+  | KinesisClient
+  | ResourceGroupsTaggingAPIClient;
 
 /**
  * Quota errors the SDK classes as throttling and retries: EventBridge's
@@ -223,6 +234,11 @@ export class AwsClients {
   /** Read only by `explain`: a stream's retention bounds how long a poison record can block its shard. */
   kinesis(region: string): KinesisClient {
     return this.#get("kinesis", region, (c) => new KinesisClient(c));
+  }
+
+  /** The Resource Groups Tagging API (fleet discovery reads every function's tags with it in bulk). */
+  tagging(region: string): ResourceGroupsTaggingAPIClient {
+    return this.#get("tagging", region, (c) => new ResourceGroupsTaggingAPIClient(c));
   }
 
   destroy(): void {

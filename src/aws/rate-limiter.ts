@@ -20,6 +20,8 @@ export interface RateLimits {
   pipes: number;
   deadLetterQueues: number;
   kinesis: number;
+  /** The Resource Groups Tagging API (fleet discovery's bulk tag read). */
+  tagging: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -34,6 +36,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   deadLetterQueues: 10,
   // DescribeStreamSummary: 20/s per account (Kinesis quotas).
   kinesis: 10,
+  // No published TPS for GetResources; one to a few pages per account and region per sweep.
+  tagging: 5,
 };
 
 export type RateBucket = keyof RateLimits;
@@ -48,7 +52,8 @@ export function bucketFor(service: string, operation: string): RateBucket {
     service === "sns" ||
     service === "scheduler" ||
     service === "pipes" ||
-    service === "kinesis"
+    service === "kinesis" ||
+    service === "tagging"
   )
     return service;
   return "sts";

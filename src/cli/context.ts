@@ -40,8 +40,18 @@ export async function readPolicy(options: GlobalOptions): Promise<Policy | undef
  * account learnt only if needed, and the member accounts of its `access`.
  */
 export function createGuard(policy: Policy | undefined, aws: AwsClients, region: string): Guard {
+  return createPlacement(policy, aws, region).guard;
+}
+
+/** The guard with the caller's account and member accounts it uses, for fleet discovery to share. */
+export function createPlacement(
+  policy: Policy | undefined,
+  aws: AwsClients,
+  region: string,
+): { guard: Guard; accounts: Accounts | undefined; callerAccount: () => Promise<string> } {
   const accounts = policy?.access ? new Accounts(aws, policy.access, region) : undefined;
-  return new Guard({ policy, callerAccount: callerAccount(aws, region), accounts });
+  const caller = callerAccount(aws, region);
+  return { guard: new Guard({ policy, callerAccount: caller, accounts }), accounts, callerAccount: caller };
 }
 
 /**

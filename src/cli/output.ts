@@ -1,4 +1,6 @@
 import type { ResourceResult } from "../engine/result.js";
+import type { PolicyMatch } from "../fleet/expand.js";
+import { summaryLine } from "../fleet/fleet.js";
 import type { ManifestError, ManifestWarning } from "../manifests/manifest.js";
 
 export type OutputFormat = "text" | "json";
@@ -41,6 +43,7 @@ export function planJson(
   revision: string,
   results: readonly ResourceResult[],
   manifestErrors: readonly ManifestError[],
+  matches: readonly PolicyMatch[] = [],
   /** The signal that interrupted the run, if one did. */
   interrupted?: string,
 ): unknown {
@@ -52,6 +55,7 @@ export function planJson(
       name: r.name,
       region: r.region,
       account: r.account,
+      ...(r.policy === undefined ? {} : { policy: r.policy }),
       action: r.action,
       changes: r.changes.map((c) => ({
         field: c.field,
@@ -64,6 +68,7 @@ export function planJson(
       source: r.source,
     })),
     manifestErrors,
+    ...(matches.length > 0 ? { policies: matches } : {}),
     summary: summarise(results, manifestErrors.length),
   };
 }
@@ -83,20 +88,35 @@ export function planText(
   results: readonly ResourceResult[],
   manifestErrors: readonly ManifestError[],
   verb: PlanVerb,
+  matches: readonly PolicyMatch[] = [],
   /** The signal that interrupted the run, if one did. */
   interrupted?: string,
 ): string {
   const lines: string[] = [`Revision: ${revision}`, ""];
   for (const e of manifestErrors) lines.push(`! ${formatManifestError(e)}`);
   if (manifestErrors.length > 0) lines.push("");
-  for (const r of results) {
-    if (r.action === "none") continue;
+  const block = (r: ResourceResult, indent: string) => {
+    if (r.action === "none") return;
     const account = r.account === null ? "" : `, account ${r.account}`;
     const where = `${r.kind}/${r.name} (${r.region}${account}, ${r.source.file}:${r.source.line})`;
     const note = describe(r, verb);
-    lines.push(`${SYMBOL[r.action]} ${where}${note ? ` ${note}` : ""}`);
-    for (const c of r.changes) lines.push(`    ${c.field}: ${show(c.actual)} -> ${show(c.desired)}`);
-    if (r.error) lines.push(`    error ${r.error.code}: ${r.error.message}`);
+    lines.push(`${indent}${SYMBOL[r.action]} ${where}${note ? ` ${note}` : ""}`);
+    for (const c of r.changes) lines.push(`${indent}    ${c.field}: ${show(c.actual)} -> ${show(c.desired)}`);
+    if (r.error) lines.push(`${indent}    error ${r.error.code}: ${r.error.message}`);
+  };
+  const expanded = Map.groupBy(
+    results.filter((r) => r.policy !== undefined),
+    (r) => r.policy as string,
+  );
+  for (const r of results) if (r.policy === undefined) block(r, "");
+  // Expanded resources under their policy, after a one-line summary of what it matched (design §7).
+  for (const match of matches) {
+    const own = expanded.get(match.policy) ?? [];
+    const inSync = own.filter((r) => r.action === "none").length;
+    const counts =
+      own.length === 0 ? "" : ` (${own.length} resource${own.length === 1 ? "" : "s"}, ${inSync} in sync)`;
+    lines.push("", `Policy ${summaryLine(match)}${counts}`);
+    for (const r of own) block(r, "  ");
   }
   const s = summarise(results, manifestErrors.length);
   const parts = [

@@ -1,12 +1,13 @@
 import { resolve } from "node:path";
 import { reconcile } from "../engine/reconcile.js";
 import type { ResourceResult } from "../engine/result.js";
+import { Fleet, type FleetLoad } from "../fleet/fleet.js";
 import { loadManifests } from "../manifests/load.js";
 import { isFolderProblem, type LoadResult } from "../manifests/manifest.js";
 import { revisionOf } from "../source/revision.js";
 import {
   createAws,
-  createGuard,
+  createPlacement,
   type GlobalOptions,
   oneShotLogger,
   readPolicy,
@@ -17,7 +18,8 @@ import type { Io } from "./program.js";
 import { WaitReporter } from "./progress.js";
 
 export interface PlanRun {
-  load: LoadResult;
+  /** The manifests with the fleet policies expanded (design §7). */
+  load: FleetLoad;
   revision: string;
   results: ResourceResult[];
 }
@@ -62,11 +64,11 @@ export async function runPlan(
   const log = oneShotLogger(options, io.stderr);
   const policy = await readPolicy(options);
   const region = await requireRegion(options);
-  const load = await loadManifests([dir], { defaultRegion: region });
+  const loaded: LoadResult = await loadManifests([dir], { defaultRegion: region });
   // Nothing to compare with AWS: say so as for any bad argument, before any AWS call.
-  const folder = load.errors.find(isFolderProblem);
+  const folder = loaded.errors.find(isFolderProblem);
   if (folder) throw new Error(folder.message);
-  const revision = await revisionOf(resolve(dir), load.contentHash);
+  const revision = await revisionOf(resolve(dir), loaded.contentHash);
   // Straight to stderr, not through the logger: it is for the person at the terminal, at any log level.
   const waits = new WaitReporter({
     write: io.stderr,
@@ -75,10 +77,14 @@ export async function runPlan(
   const aws = createAws(options, waits.request);
   waits.start();
   try {
+    const { guard, accounts, callerAccount } = createPlacement(policy, aws, region);
+    const fleet = new Fleet({ aws, accounts, callerAccount, defaultRegion: region, log });
+    const load = await fleet.resolve(loaded);
     const results = await reconcile(load.manifests, {
       aws,
       progress: waits,
-      guard: createGuard(policy, aws, region),
+      guard,
+      ...(load.mappingListings ? { mappingListings: load.mappingListings } : {}),
       log,
       mode: "enforce",
       dryRun: options.dryRun,
@@ -90,10 +96,10 @@ export async function runPlan(
     });
     const interrupted = options.interrupt?.received;
     if (options.output === "json") {
-      io.stdout(`${JSON.stringify(planJson(revision, results, load.errors, interrupted), null, 2)}\n`);
+      io.stdout(`${JSON.stringify(planJson(revision, results, load.errors, load.matches, interrupted), null, 2)}\n`);
     } else {
       for (const w of load.warnings) io.stderr(`${formatWarning(w)}\n`);
-      io.stdout(planText(revision, results, load.errors, verb, interrupted));
+      io.stdout(planText(revision, results, load.errors, verb, load.matches, interrupted));
     }
     return { load, revision, results };
   } finally {

@@ -151,6 +151,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     }
     if (policy) load.errors.push(...policyErrors(new Guard({ policy }), load.manifests));
     const valid = load.errors.length === 0;
+    // Fleet policies expand only against AWS (diff, apply, run); offline they are validated and linted.
+    const policies = (load.policies ?? []).map((p) => ({ name: p.name, ...p.source }));
     if (options.output === "json") {
       const doc = {
         valid,
@@ -162,6 +164,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           message,
         })),
         warnings: load.warnings.map(({ file, line, code, message }) => ({ file, line, code, message })),
+        ...(policies.length > 0 ? { policies } : {}),
       };
       io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
     } else {
@@ -170,8 +173,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         else io.stdout(`error: ${formatManifestError(e)}\n`);
       }
       for (const w of load.warnings) io.stdout(`${formatWarning(w)}\n`);
+      const fleet = policies.length > 0 ? ` and ${policies.length} valid RetryPolicy(s)` : "";
       io.stdout(
-        `${load.manifests.length} valid manifest(s), ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,
+        `${load.manifests.length} valid manifest(s)${fleet}, ${load.errors.length} error(s), ${load.warnings.length} warning(s).\n`,
       );
     }
     return valid ? EXIT.ok : EXIT.failed;

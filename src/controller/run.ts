@@ -8,6 +8,8 @@ import { AwsClients } from "../aws/clients.js";
 import { RateLimiter, type RateLimits } from "../aws/rate-limiter.js";
 import { DriftFeed } from "../drift/feed.js";
 import { reconcile } from "../engine/reconcile.js";
+import { Fleet } from "../fleet/fleet.js";
+import type { MappingListings } from "../kinds/mapping-listing.js";
 import { KINDS } from "../kinds/registry.js";
 import { LeaderElector } from "../leader/elector.js";
 import { holderIdentity } from "../leader/identity.js";
@@ -26,6 +28,13 @@ import { type ListenAddress, parseListen } from "../server/listen.js";
 import { USER_AGENT } from "../version.js";
 import { Controller, type StatusDocument } from "./controller.js";
 import { TreeWatcher } from "./watcher.js";
+
+/**
+ * How old discovery's mapping listing may be when a read takes it: long enough
+ * for the reconcile that follows a load (start-up, a commit), short enough that
+ * no read acts on a listing from before a change it was queued to see.
+ */
+const SHARED_LISTING_MAX_AGE_MS = 10_000;
 
 export interface RunControllerOptions {
   /** The manifest folder, or a git-sync link (or a folder below one). */
@@ -129,6 +138,9 @@ export async function runController(options: RunControllerOptions): Promise<Runn
   const startTerm = async (): Promise<Term> => {
     let watcher: TreeWatcher | undefined;
     let currentRoot: string | undefined;
+    // Fleet policies expand at every load (design §7): discovery runs between the loader and the engine.
+    const fleet = new Fleet({ aws, accounts, callerAccount: hubAccount, defaultRegion: options.region, log });
+    let listings: MappingListings | undefined;
     const controller = new Controller({
       dir: options.dir,
       mode: options.mode,
@@ -140,8 +152,18 @@ export async function runController(options: RunControllerOptions): Promise<Runn
       resyncIntervalMs: options.resyncIntervalMs,
       backoffBaseMs: options.backoff?.baseMs,
       backoffMaxMs: options.backoff?.maxMs,
-      load: (root) => loadManifests([root], { defaultRegion: options.region }),
-      reconcile,
+      load: async (root) => {
+        const resolved = await fleet.resolve(await loadManifests([root], { defaultRegion: options.region }));
+        listings = resolved.mappingListings;
+        return resolved;
+      },
+      // The mapping read right after a load takes discovery's listing of the region instead of listing it
+      // again; a later one (the spread sweep, a drift event's re-read) lists afresh.
+      reconcile: (manifests, opts) =>
+        reconcile(manifests, {
+          ...opts,
+          mappingListings: { take: (aws, region) => listings?.take(aws, region, SHARED_LISTING_MAX_AGE_MS) },
+        }),
       guard: new Guard({ policy: options.policy, callerAccount: hubAccount, accounts }),
       ...(options.driftSettleMs !== undefined ? { driftSettleMs: options.driftSettleMs } : {}),
       ...(accounts ? { accounts } : {}),
@@ -188,12 +210,17 @@ export async function runController(options: RunControllerOptions): Promise<Runn
       const now = await realpath(options.dir).catch(() => undefined);
       if (now !== currentRoot) void controller.sync();
     }, options.pollIntervalMs ?? 5_000);
+    // Matching is re-evaluated at every resync too, so a function created meanwhile is picked up (design §7).
+    const rediscover = setInterval(() => {
+      if (fleet.active) void controller.sync();
+    }, options.resyncIntervalMs);
 
     return {
       controller,
       status: () => (feed ? { ...controller.status(), driftEvents: feed.status() } : controller.status()),
       stop: async (timeoutMs) => {
         clearInterval(poll);
+        clearInterval(rediscover);
         await feed?.stop();
         await watcher?.close();
         await controller.stop(timeoutMs);

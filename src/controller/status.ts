@@ -25,6 +25,8 @@ export interface ResourceStatusEntry {
   observedRevision: string | null;
   /** Revision whose desired state AWS last matched; null until it did once. */
   lastAppliedRevision: string | null;
+  /** The RetryPolicy this resource was expanded from (design §7); `source` is then the policy's. */
+  policy?: string;
   /** The last drift a CloudTrail event led to (design §10), once one did. */
   lastDrift?: LastDrift;
   /** The SQS queues this resource sends failed events to, with their depth (design §11); absent when none. */
@@ -154,6 +156,7 @@ export class StatusStore {
           lastTransitionTime: this.#now().toISOString(),
           observedRevision: null,
           lastAppliedRevision: null,
+          ...(manifest.policy === undefined ? {} : { policy: manifest.policy }),
         },
         manifestErrors: [],
       });
@@ -165,6 +168,8 @@ export class StatusStore {
       account: specAccount(manifest.kind, manifest.spec) ?? existing.entry.account,
       source: { ...manifest.source },
     });
+    if (manifest.policy === undefined) delete existing.entry.policy;
+    else existing.entry.policy = manifest.policy;
     this.#set(existing.entry, { status: "Pending", reason: "Progressing", message });
   }
 

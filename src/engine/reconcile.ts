@@ -4,6 +4,7 @@ import type { AwsClients } from "../aws/clients.js";
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
 import { specAccount } from "../kinds/account.js";
 import type { AnyKind, DesiredResource, FieldChange, KindContext } from "../kinds/kind.js";
+import type { SharedListings } from "../kinds/mapping-listing.js";
 import { scrubSecrets } from "../log/secrets.js";
 import type { Mode } from "../manifests/envelope.js";
 import type { Manifest } from "../manifests/manifest.js";
@@ -65,6 +66,8 @@ export interface EngineOptions {
    * its fields go on the "drift repaired" / "drift detected" line.
    */
   driftCause?: (key: string) => { changedBy: string; eventName: string; eventId: string } | undefined;
+  /** The region-wide mapping listings fleet discovery made for this reconcile (read once, not twice). */
+  mappingListings?: SharedListings;
 }
 
 /**
@@ -90,14 +93,19 @@ export async function reconcile(
   for (const m of candidates) progress?.step(target(m), "reading");
   const claims = options.claims ?? new ObjectClaims();
   for (const m of manifests) if (m.suspended) claims.release(m.key);
-  const placements = await Promise.all(candidates.map((m) => options.guard?.place(m) ?? {}));
+  // A resource that expansion found invalid is refused like one the guard refuses: no AWS call for it.
+  const placements = await Promise.all(
+    candidates.map((m) => blockingIssue(m) ?? options.guard?.place(m) ?? {}),
+  );
   // Per account: its own clients (credentials, limiter buckets), so accounts reconcile side by side.
   const accounts = new Map<AwsClients, { ctx: KindContext; manifests: Manifest[] }>();
   candidates.forEach((m, i) => {
     const placed = placements[i] as ResourceError | Placement;
     if (!(placed instanceof ResourceError)) {
       const aws = placed.aws ?? options.aws;
-      const entry = accounts.get(aws) ?? { ctx: { aws, log: options.log }, manifests: [] };
+      const ctx: KindContext = { aws, log: options.log };
+      if (options.mappingListings) ctx.mappingListings = options.mappingListings;
+      const entry = accounts.get(aws) ?? { ctx, manifests: [] };
       entry.manifests.push(m);
       accounts.set(aws, entry);
       return;
@@ -122,7 +130,7 @@ export async function reconcile(
       await Promise.all(
         group.map((m) =>
           queue.add(async () => {
-            const result = await reconcileResource(m, actuals.get(m.key), ctx, options);
+            const result = withIssues(m, await reconcileResource(m, actuals.get(m.key), ctx, options));
             results.set(m, result);
             progress?.done(target(m));
             report(options, m, result, (performance.now() - started) / 1000);
@@ -303,6 +311,7 @@ function report(options: EngineOptions, m: Manifest, result: ResourceResult, sec
     name: m.name,
     region: m.region,
     account: result.account,
+    ...(m.policy === undefined ? {} : { policy: m.policy }),
     revision,
     action: result.action,
     ...cause,
@@ -379,8 +388,29 @@ function interruptedWhile(error: ResourceError, applying: boolean): Reached {
   return { when: `while waiting (${cause})` };
 }
 
+/** The first issue that stops an expanded resource (design §7: a value invalid after substitution). */
+function blockingIssue(m: Manifest): ResourceError | undefined {
+  const issue = m.issues?.find((i) => i.blocking);
+  return issue && new ResourceError(issue.code, issue.message, "terminal");
+}
+
+/**
+ * An expansion issue that let the other fields apply (`PolicyConflict`) is
+ * still the resource's error, after whatever it did: the conflict needs fixing.
+ */
+function withIssues(m: Manifest, result: ResourceResult): ResourceResult {
+  const issue = m.issues?.find((i) => !i.blocking);
+  if (!issue || result.error) return result;
+  return {
+    ...result,
+    action: "error",
+    error: { code: issue.code, message: scrubSecrets(issue.message), retry: "terminal" },
+  };
+}
+
 function base(m: Manifest, action: ResourceResult["action"], account: string | null): ResourceResult {
   return {
+    ...(m.policy === undefined ? {} : { policy: m.policy }),
     kind: m.kind.kind,
     name: m.name,
     region: m.region,

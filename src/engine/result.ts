@@ -17,5 +17,7 @@ export interface ResourceResult {
   /** True once the changes were written (apply, not dry-run). */
   applied: boolean;
   error?: { code: string; message: string; retry: RetryClass };
+  /** The RetryPolicy the resource was expanded from (design §7). */
+  policy?: string;
   source: SourceRef;
 }

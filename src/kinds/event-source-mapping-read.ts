@@ -2,7 +2,6 @@ import {
   type EventSourceMappingConfiguration,
   GetEventSourceMappingCommand,
   type LambdaClient,
-  ListEventSourceMappingsCommand,
 } from "@aws-sdk/client-lambda";
 import { type FunctionRef, parseArn, parseFunctionRef } from "../aws/arn.js";
 import { classifyAwsError, isNotFound, ResourceError } from "../aws/errors.js";
@@ -12,6 +11,7 @@ import {
   toActual,
 } from "./event-source-mapping-model.js";
 import type { DesiredResource, KindContext, ReadResult } from "./kind.js";
+import { listMappings } from "./mapping-listing.js";
 
 type Resource = DesiredResource<EventSourceMappingSpec>;
 type Outcome = EventSourceMappingActual | ResourceError;
@@ -23,9 +23,6 @@ type Outcome = EventSourceMappingActual | ResourceError;
  * account and region, which retryctl cannot know in advance.
  */
 export const TARGETED_MAX_CALLS = 3;
-
-/** Lambda returns at most 100 mappings per page whatever MaxItems says. */
-const PAGE_SIZE = 100;
 
 /**
  * Reads every mapping of the batch with as few Lambda calls as the API allows.
@@ -50,9 +47,13 @@ export async function readMappings(
   await Promise.all(
     [...byRegion].map(async ([region, group]) => {
       const client = ctx.aws.lambda(region);
-      const outcomes = planTargeted(group)
-        ? await readTargeted(client, group)
-        : await readListed(client, group);
+      // The sweep's discovery listed this region already: serving every manifest from it costs no call.
+      const shared = ctx.mappingListings?.take(ctx.aws, region);
+      const outcomes = shared
+        ? await readListed(shared, group)
+        : planTargeted(group)
+          ? await readTargeted(client, group)
+          : await readListed(listMappings(client), group);
       for (const [r, outcome] of outcomes) result.set(r.identity, outcome);
     }),
   );
@@ -86,9 +87,12 @@ function planTargeted(group: Resource[]): boolean {
   return sources.size + gets <= TARGETED_MAX_CALLS;
 }
 
-async function readListed(client: LambdaClient, group: Resource[]): Promise<Map<Resource, Outcome>> {
+async function readListed(
+  listing: Promise<EventSourceMappingConfiguration[]>,
+  group: Resource[],
+): Promise<Map<Resource, Outcome>> {
   try {
-    const configs = await listAll(client);
+    const configs = await listing;
     return new Map(group.map((r) => [r, resolve(r, configs)]));
   } catch (err) {
     const error = classifyAwsError(err, "listing event source mappings");
@@ -110,7 +114,7 @@ async function readTargeted(client: LambdaClient, group: Resource[]): Promise<Ma
     // that source with one call and does not depend on how FunctionName filters.
     ...[...bySource].map(async ([arn, rs]) => {
       try {
-        const configs = await listAll(client, arn);
+        const configs = await listMappings(client, arn);
         for (const r of rs) outcomes.set(r, resolve(r, configs));
       } catch (err) {
         const error = classifyAwsError(err, `listing event source mappings of ${arn}`);
@@ -130,37 +134,6 @@ async function readTargeted(client: LambdaClient, group: Resource[]): Promise<Ma
     }),
   ]);
   return outcomes;
-}
-
-async function listAll(
-  client: LambdaClient,
-  eventSourceArn?: string,
-): Promise<EventSourceMappingConfiguration[]> {
-  const configs: EventSourceMappingConfiguration[] = [];
-  const seen = new Set<string>();
-  let marker: string | undefined;
-  do {
-    const page = await client.send(
-      new ListEventSourceMappingsCommand({
-        EventSourceArn: eventSourceArn,
-        Marker: marker,
-        MaxItems: PAGE_SIZE,
-      }),
-    );
-    configs.push(...(page.EventSourceMappings ?? []));
-    marker = page.NextMarker || undefined;
-    if (marker !== undefined) {
-      // A marker seen twice would page forever.
-      if (seen.has(marker))
-        throw new ResourceError(
-          "ServiceError",
-          "ListEventSourceMappings repeated a page marker",
-          "transient",
-        );
-      seen.add(marker);
-    }
-  } while (marker !== undefined);
-  return configs;
 }
 
 /**

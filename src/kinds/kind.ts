@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { AwsClients } from "../aws/clients.js";
 import type { ResourceError } from "../aws/errors.js";
 import type { NamedAccount } from "./account.js";
+import type { SharedListings } from "./mapping-listing.js";
 
 /** One managed field that differs. `null` means absent in AWS / removed by the manifest. */
 export interface FieldChange {
@@ -43,6 +44,8 @@ export interface Scope {
 export interface KindContext {
   aws: AwsClients;
   log: Logger;
+  /** Region-wide mapping listings fleet discovery made in this sweep, for the mapping read to take. */
+  mappingListings?: SharedListings;
 }
 
 /** A validated manifest as a kind sees it: region resolved, identity computed. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RETRY_POLICY_KIND, retryPolicySpecSchema } from "../fleet/schema.js";
 import type { AnyKind } from "../kinds/kind.js";
 import { KINDS } from "../kinds/registry.js";
 import { envelopeSchema, MODE_ANNOTATION, metadataSchema, SUSPEND_ANNOTATION } from "./envelope.js";
@@ -20,7 +21,11 @@ const ANNOTATION_PROPERTIES: Record<string, z.core.JSONSchema.JSONSchema> = {
 
 /** The zod schema of a whole manifest: the envelope with `kind` pinned and `spec` from each kind. */
 export function manifestSchema(kinds: readonly AnyKind[] = KINDS) {
-  const options = kinds.map((k) => envelopeSchema.extend({ kind: z.literal(k.kind), spec: k.specSchema }));
+  const options = [
+    ...kinds.map((k) => envelopeSchema.extend({ kind: z.literal(k.kind), spec: k.specSchema })),
+    // Fleet policies (design §7) sit in the same files, with the same envelope.
+    envelopeSchema.extend({ kind: z.literal(RETRY_POLICY_KIND), spec: retryPolicySpecSchema }),
+  ];
   const [first, ...rest] = options;
   if (first === undefined) throw new TypeError("manifestSchema: expected at least one kind, got none");
   return z.discriminatedUnion("kind", [first, ...rest]);
@@ -46,7 +51,7 @@ export function manifestJsonSchema(kinds: readonly AnyKind[] = KINDS): Record<st
     $schema,
     $id: MANIFEST_SCHEMA_ID,
     title: "retryctl manifest",
-    description: `A retryctl manifest: one of ${kinds.map((k) => k.kind).join(", ")}.`,
+    description: `A retryctl manifest: one of ${[...kinds.map((k) => k.kind), RETRY_POLICY_KIND].join(", ")}.`,
     ...body,
   };
 }

@@ -1,6 +1,10 @@
 import { realpath } from "node:fs/promises";
 import { basename, join } from "node:path";
 import pMap from "p-map";
+import { lintPolicy } from "../fleet/lint-policy.js";
+import type { PolicyCandidate } from "../fleet/policy-conflicts.js";
+import { policyConflicts } from "../fleet/policy-conflicts.js";
+import { isRetryPolicyDocument, validatePolicyDocument } from "../fleet/validate-policy.js";
 import type { AnyKind } from "../kinds/kind.js";
 import { findConflicts } from "./conflicts.js";
 import { displayPath } from "./display-path.js";
@@ -84,6 +88,7 @@ export async function loadManifestsWith(
   const warnings: ManifestWarning[] = [];
   const hashed: HashedFile[] = [];
   const candidates: Candidate[] = [];
+  const policies: PolicyCandidate[] = [];
   const order = new Map<string, number>();
   const seen = new Set<string>();
   const reparse = reparser();
@@ -115,7 +120,7 @@ export async function loadManifestsWith(
       if (!order.has(file.display)) order.set(file.display, order.size);
       // Several folders may hold the same relative path; the folder's position keeps them apart.
       const hashPath = dirs.length > 1 ? `${index}/${file.rel}` : file.rel;
-      candidates.push(...loadFile(file, hashPath, options, errors, warnings, hashed, reparse));
+      candidates.push(...loadFile(file, hashPath, options, errors, warnings, hashed, reparse, policies));
     }
   }
 
@@ -123,6 +128,9 @@ export async function loadManifestsWith(
   errors.push(...conflictErrors);
   const provided = providedFacts(candidates);
   for (const candidate of candidates) warnings.push(...lintCandidate(candidate, provided));
+  const keptPolicies = policyConflicts(policies);
+  errors.push(...keptPolicies.errors);
+  for (const policy of keptPolicies.kept) warnings.push(...lintPolicy(policy, options.defaultRegion));
 
   const position = (e: { file: string; line: number }) => [order.get(e.file) ?? order.size, e.line] as const;
   const byPosition = (a: { file: string; line: number }, b: { file: string; line: number }) => {
@@ -132,6 +140,7 @@ export async function loadManifestsWith(
   };
   return {
     manifests: kept.map((c) => c.manifest),
+    policies: keptPolicies.kept.map((p) => p.policy),
     errors: errors.sort(byPosition),
     warnings: warnings.sort(byPosition),
     contentHash: contentHash(hashed),
@@ -152,6 +161,7 @@ function loadFile(
   warnings: ManifestWarning[],
   hashed: HashedFile[],
   reparse: Reparse,
+  policies: PolicyCandidate[],
 ): Candidate[] {
   const { content, display } = file;
   if (!content.ok) {
@@ -168,6 +178,12 @@ function loadFile(
       warnings.push({ file: display, line: w.line, code: YAML_WARNING, message: w.message });
     const ctx = { file: display, defaultRegion: options.defaultRegion, kinds: options.kinds };
     for (const [index, document] of parsed.documents.entries()) {
+      if (isRetryPolicyDocument(document)) {
+        const policy = validatePolicyDocument(document, display);
+        errors.push(...policy.errors);
+        if (policy.policy) policies.push({ policy: policy.policy, document });
+        continue;
+      }
       const outcome = validateDocument(document, ctx);
       errors.push(...outcome.errors);
       const candidate = outcome.candidate;

@@ -1,3 +1,4 @@
+import type { RetryPolicy } from "../fleet/schema.js";
 import type { AnyKind } from "../kinds/kind.js";
 import type { Mode } from "./envelope.js";
 
@@ -32,9 +33,26 @@ export interface Manifest {
   source: SourceRef;
   /** Hash of the parsed document, so a controller can tell a changed manifest from an unchanged one. */
   hash: string;
+  /** The RetryPolicy this resource was expanded from (design §7); its `source` is the policy's. */
+  policy?: string;
+  /**
+   * What expansion found wrong with this resource (`PolicyConflict`, a value that
+   * fails the kind's schema after substitution): reported as its error. A
+   * blocking issue stops the resource before any AWS call; the others leave the
+   * remaining fields to be applied.
+   */
+  issues?: ResourceIssue[];
+}
+
+export interface ResourceIssue {
+  code: string;
+  message: string;
+  blocking: boolean;
 }
 
 export interface ManifestError extends SourceRef {
+  /** Stable code of an error found beyond validation (`TooManyMatches`, `DiscoveryFailed`). */
+  code?: string;
   /** 1-based column of the offending token, where known (YAML syntax errors). */
   column?: number;
   /** Field path such as `spec.maximumRetryAttempts` (empty for file-level errors). */
@@ -55,6 +73,8 @@ export interface ManifestWarning extends SourceRef {
 
 export interface LoadResult {
   manifests: Manifest[];
+  /** Valid RetryPolicy documents (design §7): expanded against AWS at reconcile time, not by the loader. */
+  policies?: RetryPolicy[];
   errors: ManifestError[];
   warnings: ManifestWarning[];
   /** `sha256:` over the manifest files read (path and bytes), for folders that are not git checkouts. */

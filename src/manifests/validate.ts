@@ -1,4 +1,5 @@
 import { parseArn } from "../aws/arn.js";
+import { RETRY_POLICY_KIND } from "../fleet/schema.js";
 import type { AnyKind } from "../kinds/kind.js";
 import { arnPartProblem } from "./arn-parts.js";
 import { envelopeSchema, MODE_ANNOTATION, type Mode, SUSPEND_ANNOTATION } from "./envelope.js";
@@ -106,7 +107,8 @@ export function validateDocument(document: YamlDocument, ctx: ValidateContext): 
     }
   }
   if (kindName !== undefined && kind === undefined) {
-    const known = ctx.kinds.map((k) => k.kind);
+    // RetryPolicy documents are validated by src/fleet, but a typo of one should still be told.
+    const known = [...ctx.kinds.map((k) => k.kind), RETRY_POLICY_KIND];
     const suggestion = closest(kindName, known);
     const advice =
       suggestion === undefined ? "; known kinds: " : `; did you mean "${suggestion}"? Known kinds: `;

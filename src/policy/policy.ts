@@ -12,7 +12,7 @@ import { lineAt } from "../manifests/yaml-position.js";
 export const POLICY_KIND = "Policy";
 
 /** A name or a glob (`orders-*`, `orders-?`) over the characters AWS allows in function, queue and rule names. */
-const namePattern = z
+export const namePattern = z
   .string()
   .min(1)
   .max(256)

@@ -287,6 +287,8 @@ export function throttleResponse(service: string, retryAfterSeconds = 1): WireRe
   }
   if (QUERY_SERVICES.has(service)) return queryError("Throttling", 400, "Rate exceeded");
   if (REST_COMPILED.has(service)) return restJsonError("ThrottlingException", 429, "Rate exceeded");
+  // The tagging API's own throttling shape (its API reference's GetResources errors).
+  if (service === "tagging") return jsonError(service, "ThrottledException", 400, "Rate exceeded");
   return jsonError(service, "ThrottlingException", 400, "Rate exceeded");
 }
 

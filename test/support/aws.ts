@@ -378,6 +378,7 @@ export const TEST_RATE_LIMITS = {
   pipes: 10_000,
   deadLetterQueues: 10_000,
   kinesis: 10_000,
+  tagging: 10_000,
 };
 
 export interface TestAwsClientsOptions {

@@ -386,8 +386,11 @@ export class FaultProxy {
       await sleep(delay);
     }
 
+    // Counted faults may select by account (Match.account), which the call alone does not carry.
     let action =
-      this.#expired(req.headers, call, at) ?? this.#pickCounted(call, at) ?? this.#pickRandom(call);
+      this.#expired(req.headers, call, at) ??
+      this.#pickCounted({ ...call, account: record.account }, at) ??
+      this.#pickRandom(call);
     if (action && "delayMs" in action) {
       this.#inject(record, action, call, at);
       record.delayMs = (record.delayMs ?? 0) + action.delayMs;
@@ -455,7 +458,7 @@ export class FaultProxy {
     return true;
   }
 
-  #pickCounted(call: ApiCall, now: number): Action | undefined {
+  #pickCounted(call: ApiCall & { account: string }, now: number): Action | undefined {
     const f = this.#faults;
     if (this.#take("dropConnections", f.dropConnections, call, now)) {
       return { kind: "dropConnections", drop: true };

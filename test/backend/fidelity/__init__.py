@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from . import (
     dead_letter_config,
+    discovery,
     esm,
     event_delivery,
     event_invoke_config,
@@ -31,6 +32,8 @@ PATCHES: dict[str, Callable[[], None]] = {
     "scheduler": scheduler.apply,
     "pipes": pipes.apply,
     "event_delivery": event_delivery.apply,
+    # After dead_letter_config and function_updates: its listing uses the get_configuration they install.
+    "discovery": discovery.apply,
 }
 
 

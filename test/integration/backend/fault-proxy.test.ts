@@ -8,6 +8,7 @@ import {
   GetFunctionConfigurationCommand,
   ListEventSourceMappingsCommand,
   ListFunctionEventInvokeConfigsCommand,
+  ListFunctionsCommand,
   PutFunctionEventInvokeConfigCommand,
   UpdateEventSourceMappingCommand,
   UpdateFunctionConfigurationCommand,
@@ -36,6 +37,7 @@ import {
   type RandomFaultKind,
   startFaultProxy,
 } from "../../support/fault-proxy.js";
+import { clientsIn } from "../fleet/seed.js";
 
 let proxy: FaultProxy;
 // Clients through the proxy, one attempt per call so each injected fault reaches the test.
@@ -656,5 +658,25 @@ describe("fault proxy: random faults", () => {
     const before = proxy.injections().length;
     await runCalls(6);
     expect(proxy.injections().length).toBe(before);
+  });
+});
+
+describe("faults by account", () => {
+  it("apply only to requests acting in the account the fault names", async () => {
+    proxy.set({
+      http5xx: {
+        service: "lambda",
+        operation: "ListFunctions",
+        account: "111111111111",
+        status: 500,
+        count: 5,
+      },
+    });
+    await clientsIn("222222222222", TEST_REGION, proxy.endpoint).lambda.send(new ListFunctionsCommand({}));
+    const refused = await rejection(
+      clientsIn("111111111111", TEST_REGION, proxy.endpoint).lambda.send(new ListFunctionsCommand({})),
+    );
+    expect(refused.$metadata?.httpStatusCode).toBe(500);
+    expect(proxy.injected().http5xx).toBe(1);
   });
 });

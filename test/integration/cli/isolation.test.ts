@@ -149,7 +149,12 @@ describe("the bundled manifests", () => {
   it("validate exits 0 without warnings", async () => {
     const run = await cli("validate", "manifests", "--output", "json");
     expect(run.code, run.stdout).toBe(0);
-    expect(run.json()).toEqual({ valid: true, errors: [], warnings: [] });
+    expect(run.json()).toEqual({
+      valid: true,
+      errors: [],
+      warnings: [],
+      policies: [{ name: "payments-defaults", file: "manifests/payments/defaults.yaml", line: 7 }],
+    });
   });
 
   it("text plan shows actual -> desired per field", async () => {

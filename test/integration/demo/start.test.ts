@@ -123,6 +123,13 @@ describe("the demo launcher (npm start)", () => {
 
   it("prints an export block that, pasted into a fresh shell, lets `npx retryctl diff manifests/` read the demo; Ctrl-C stops it gracefully", async () => {
     const d = await startDemo();
+    // The fleet policy of manifests/payments/ is expanded and its drifted function repaired.
+    expect(d.log).toContain("INFO payments-defaults: 2 functions in 1 account, 1 region");
+    await expect
+      .poll(() => d.log)
+      .toMatch(
+        /drift repaired FunctionEventInvokeConfig\/payments-defaults\/payments-refunds maximumRetryAttempts: 0 -> 1/,
+      );
     const marker = "paste this into another terminal, in this folder:\n\n";
     await expect.poll(() => d.stderr).toContain(marker);
     const block = d.stderr.slice(d.stderr.indexOf(marker) + marker.length).split("\n\n")[0] ?? "";

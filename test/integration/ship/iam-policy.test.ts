@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { PutFunctionEventInvokeConfigCommand } from "@aws-sdk/client-lambda";
 import { SetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discoverInventory } from "../../../src/fleet/discover.js";
 import {
   createFunction,
   createMapping,
@@ -17,6 +18,9 @@ import {
   resetMoto,
   sdk,
   subscribe,
+  TEST_ACCOUNT,
+  TEST_REGION,
+  testAwsClients,
 } from "../../support/aws.js";
 import { cli, manifest, manifestDir } from "../../support/cli.js";
 import { FaultProxy } from "../../support/fault-proxy.js";
@@ -47,6 +51,8 @@ const READ = statement("RetryctlRead");
 const WRITE = statement("RetryctlWrite");
 // Only `explain` sends these: the listings that find a function's triggers (design §9).
 const EXPLAIN = statement("RetryctlExplain");
+// Only with RetryPolicy manifests: fleet discovery's function listing and bulk tag read (design §7).
+const FLEET_DISCOVERY = statement("RetryctlFleetDiscovery");
 // Only with `run --drift-events-queue`, on the feed queue alone (design §10).
 const DRIFT_EVENTS = statement("RetryctlDriftEvents");
 // A batch call is authorised by its single action.
@@ -62,6 +68,7 @@ const IAM_PREFIX: Record<string, string> = {
   scheduler: "scheduler",
   pipes: "pipes",
   kinesis: "kinesis",
+  tagging: "tag",
 };
 // The SDK client package → IAM service prefix.
 const CLIENT_PREFIX: Record<string, string> = {
@@ -73,6 +80,7 @@ const CLIENT_PREFIX: Record<string, string> = {
   scheduler: "scheduler",
   pipes: "pipes",
   kinesis: "kinesis",
+  "resource-groups-tagging-api": "tag",
 };
 
 // Calls AWS allows every principal, whatever its policies say: granting them would change nothing.
@@ -238,12 +246,13 @@ describe("deploy/iam-policy.json", () => {
     expect(policy.Version).toBe("2012-10-17");
     expect(policy.Statement.map((s) => s.Sid)).toEqual([
       "RetryctlRead",
+      "RetryctlFleetDiscovery",
       "RetryctlWrite",
       "RetryctlExplain",
       "RetryctlPassRole",
       "RetryctlDriftEvents",
     ]);
-    const all = [...READ, ...WRITE, ...EXPLAIN];
+    const all = [...READ, ...FLEET_DISCOVERY, ...WRITE, ...EXPLAIN];
     for (const s of policy.Statement) {
       expect(s.Effect).toBe("Allow");
       expect(s.Action).toEqual(sorted(s.Action));
@@ -260,7 +269,7 @@ describe("deploy/iam-policy.json", () => {
       "sqs:ReceiveMessage",
     ]);
     for (const action of all) {
-      expect(action).toMatch(/^(lambda|sqs|events|sns|scheduler|pipes|kinesis):[A-Z][A-Za-z]+$/);
+      expect(action).toMatch(/^(lambda|sqs|events|sns|scheduler|pipes|kinesis|tag):[A-Z][A-Za-z]+$/);
     }
   });
 
@@ -304,6 +313,27 @@ describe("deploy/iam-policy.json", () => {
     expect(sorted(actionsSent())).toEqual(sorted(READ));
   });
 
+  it("grants fleet discovery exactly its calls: its own statement, and the mapping listing of the read one", async () => {
+    await resetMoto();
+    const stream = await createStream("fleet-orders");
+    await createFunction("fleet-fn");
+    await createMapping("fleet-fn", stream);
+    const { aws } = testAwsClients({ endpoint: proxy.endpoint });
+    try {
+      proxy.reset();
+      const found = await discoverInventory(aws, [
+        { account: TEST_ACCOUNT, region: TEST_REGION, tags: true, mappings: true },
+      ]);
+      expect(found.failures).toEqual([]);
+      expect(found.inventory.mappings).toHaveLength(1);
+      expect(sorted(FLEET_DISCOVERY)).toEqual(["lambda:ListFunctions", "tag:GetResources"]);
+      expect(READ.has("lambda:ListEventSourceMappings")).toBe(true);
+      expect(sorted(actionsSent())).toEqual(sorted([...FLEET_DISCOVERY, "lambda:ListEventSourceMappings"]));
+    } finally {
+      aws.destroy();
+    }
+  });
+
   it("grants every AWS command the source constructs that needs a permission, and no other", async () => {
     const src = join(ROOT, "src");
     const files = (await readdir(src, { recursive: true })).filter((f) => f.endsWith(".ts"));
@@ -323,6 +353,8 @@ describe("deploy/iam-policy.json", () => {
         if (prefix && !NEEDS_NO_PERMISSION.has(action)) constructed.add(action);
       }
     }
-    expect(sorted(constructed)).toEqual(sorted(new Set([...READ, ...WRITE, ...EXPLAIN, ...DRIFT_EVENTS])));
+    expect(sorted(constructed)).toEqual(
+      sorted(new Set([...READ, ...FLEET_DISCOVERY, ...WRITE, ...EXPLAIN, ...DRIFT_EVENTS])),
+    );
   });
 });

@@ -50,7 +50,7 @@ describe("global flags from RETRYCTL_* environment variables", () => {
     try {
       const { code, out } = await run("validate", "manifests");
       expect(code).toBe(0);
-      expect(JSON.parse(out)).toEqual({ valid: true, errors: [], warnings: [] });
+      expect(JSON.parse(out)).toMatchObject({ valid: true, errors: [], warnings: [] });
     } finally {
       delete process.env.RETRYCTL_OUTPUT;
     }

@@ -101,7 +101,7 @@ describe("each bad input gets its own clear error with file and line", () => {
         line: 2,
         path: "kind",
         message:
-          'unknown kind "LambdaRetryPolicy"; did you mean "PipeRetryPolicy"? Known kinds: FunctionEventInvokeConfig, FunctionDeadLetterConfig, EventSourceMapping, QueueRedrivePolicy, EventTargetRetryPolicy, SubscriptionRedrivePolicy, ScheduleRetryPolicy, PipeRetryPolicy',
+          'unknown kind "LambdaRetryPolicy"; did you mean "PipeRetryPolicy"? Known kinds: FunctionEventInvokeConfig, FunctionDeadLetterConfig, EventSourceMapping, QueueRedrivePolicy, EventTargetRetryPolicy, SubscriptionRedrivePolicy, ScheduleRetryPolicy, PipeRetryPolicy, RetryPolicy',
       },
     ],
     "wrong-service-arn.yaml": [

@@ -24,7 +24,7 @@ describe("manifestJsonSchema", () => {
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
     expect(schema.$id).toBe(MANIFEST_SCHEMA_ID);
     const kinds = (schema.oneOf as Json[]).map((b) => b.properties.kind.const);
-    expect(kinds).toEqual(KINDS.map((k) => k.kind));
+    expect(kinds).toEqual([...KINDS.map((k) => k.kind), "RetryPolicy"]);
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
   });
 
@@ -55,7 +55,11 @@ describe("manifestJsonSchema", () => {
 
   it("is generated from whatever kinds it is given", () => {
     const schema = manifestJsonSchema(FAKE_KINDS);
-    expect((schema.oneOf as Json[]).map((b) => b.properties.kind.const)).toEqual(["Widget", "Gadget"]);
+    expect((schema.oneOf as Json[]).map((b) => b.properties.kind.const)).toEqual([
+      "Widget",
+      "Gadget",
+      "RetryPolicy",
+    ]);
     const batching = branch(schema, "Widget").properties.spec.properties.batching;
     expect(batching.properties.size).toEqual({ type: "integer", minimum: 1, maximum: 10 });
   });

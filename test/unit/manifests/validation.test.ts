@@ -87,13 +87,13 @@ describe("envelope", () => {
         file: "unknown-kind.yaml",
         line: 2,
         path: "kind",
-        message: 'unknown kind "Widgit"; did you mean "Widget"? Known kinds: Widget, Gadget',
+        message: 'unknown kind "Widgit"; did you mean "Widget"? Known kinds: Widget, Gadget, RetryPolicy',
       },
       {
         file: "unknown-kind.yaml",
         line: 9,
         path: "kind",
-        message: 'unknown kind "Sprocket"; known kinds: Widget, Gadget',
+        message: 'unknown kind "Sprocket"; known kinds: Widget, Gadget, RetryPolicy',
       },
     ]);
   });
