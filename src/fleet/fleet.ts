@@ -80,11 +80,10 @@ export class Fleet {
     } catch (err) {
       const error = classifyAwsError(err, "learning the hub account for the fleet policies");
       const errors = policies.map((p) =>
-        policyError(
-          p,
-          error.code,
-          `cannot expand: ${scrubSecrets(error.message)}; its resources keep their last state`,
-        ),
+        policyError(p, {
+          code: error.code,
+          message: `cannot expand: ${scrubSecrets(error.message)}; its resources keep their last state`,
+        }),
       );
       // Nothing can be matched: every resource a policy made stays as it was.
       const names = new Set(policies.map((p) => p.name));
@@ -186,7 +185,10 @@ export function summaryLine(match: PolicyMatch): string {
   return match.error ? `${head}; ${match.error.code}: ${match.error.message}` : head;
 }
 
-function policyError(policy: RetryPolicy, code: string, message: string, path = ""): ManifestError {
+function policyError(
+  policy: RetryPolicy,
+  { code, message, path = "" }: { code: string; message: string; path?: string },
+): ManifestError {
   return {
     file: policy.source.file,
     line: policy.source.line,
@@ -207,11 +209,10 @@ function failureErrorsOf(
   return policies
     .filter((p) => matchesPlace(p.spec.selector, f.account, f.region, ctx))
     .map((p) =>
-      policyError(
-        p,
-        DISCOVERY_FAILED,
-        `discovery in account ${f.account}, region ${f.region} failed (${f.error.code}: ${scrubSecrets(f.error.message)}); the policy's resources there keep their last state`,
-        "spec.selector",
-      ),
+      policyError(p, {
+        code: DISCOVERY_FAILED,
+        message: `discovery in account ${f.account}, region ${f.region} failed (${f.error.code}: ${scrubSecrets(f.error.message)}); the policy's resources there keep their last state`,
+        path: "spec.selector",
+      }),
     );
 }
