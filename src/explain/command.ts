@@ -1,10 +1,17 @@
 import pMap from "p-map";
-import { callerAccount } from "../aws/caller.js";
 import { ResourceError } from "../aws/errors.js";
-import { createAws, createGuard, type GlobalOptions, readPolicy, requireRegion } from "../cli/context.js";
+import {
+  createAws,
+  createPlacement,
+  type GlobalOptions,
+  oneShotLogger,
+  readPolicy,
+  requireRegion,
+} from "../cli/context.js";
 import { formatWarning } from "../cli/output.js";
 import type { Io } from "../cli/program.js";
 import { WaitReporter } from "../cli/progress.js";
+import { Fleet } from "../fleet/fleet.js";
 import { scrubSecrets } from "../log/secrets.js";
 import { loadManifests } from "../manifests/load.js";
 import { isFolderProblem } from "../manifests/manifest.js";
@@ -37,13 +44,9 @@ const FUNCTION_CONCURRENCY = 8;
 export async function runExplain(dir: string, io: Io, options: ExplainOptions): Promise<number> {
   const policy = await readPolicy(options);
   const region = await requireRegion(options);
-  const load = await loadManifests([dir], { defaultRegion: region });
-  const folder = load.errors.find(isFolderProblem);
+  const loaded = await loadManifests([dir], { defaultRegion: region });
+  const folder = loaded.errors.find(isFolderProblem);
   if (folder) throw new Error(folder.message);
-  const named = explainTargets(load.manifests, options.function);
-  if (options.function !== undefined && named.length === 0) {
-    throw new Error(`no manifest in ${dir} names function ${options.function}`);
-  }
   const waits = new WaitReporter({
     write: io.stderr,
     ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
@@ -51,9 +54,23 @@ export async function runExplain(dir: string, io: Io, options: ExplainOptions): 
   const aws = createAws(options, waits.request);
   waits.start();
   try {
-    const guard = createGuard(policy, aws, region);
+    const { guard, accounts, callerAccount: caller } = createPlacement(policy, aws, region);
+    // The functions fleet policies match are explained too (design §9): the same discovery as diff's,
+    // and no AWS call when the folder has no RetryPolicy.
+    const fleet = new Fleet({
+      aws,
+      accounts,
+      callerAccount: caller,
+      defaultRegion: region,
+      log: oneShotLogger(options, io.stderr),
+    });
+    const load = await fleet.resolve(loaded);
+    const named = explainTargets(load.manifests, options.function);
+    if (options.function !== undefined && named.length === 0) {
+      throw new Error(`no manifest or fleet policy in ${dir} names function ${options.function}`);
+    }
     // One sts:GetCallerIdentity, only when a function named by an ARN of the hub's account may also be named by name.
-    const targets = mixesAccounts(named) ? oncePerFunction(named, await callerAccount(aws, region)()) : named;
+    const targets = mixesAccounts(named) ? oncePerFunction(named, await caller()) : named;
     const reads = new ExplainReads();
     const functions = await pMap(
       targets,
