@@ -164,6 +164,13 @@ describe("leader election against a real Kubernetes API server", () => {
     expect(standbyMetrics).toMatch(/^retryctl_leader 0$/m);
     expect(standbyMetrics).not.toMatch(/^retryctl_resources\{/m);
     expect((await get(`${leader.url}/metrics`)).body).toMatch(/^retryctl_leader 1$/m);
+    // A standby that lost the race to create the Lease learns its holder at its next read (one retry period).
+    await waitFor(
+      "the standby read the holder",
+      async () =>
+        (await getJson<StatusLeader>(`${standby.url}/status`)).leaderElection?.holder === leader.identity,
+      JITTERED_RETRY_MS + SLACK_MS,
+    );
     const s = await getJson<StatusLeader & { resources: unknown[] }>(`${standby.url}/status`);
     expect(s).toMatchObject({
       leader: false,
