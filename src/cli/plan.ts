@@ -96,7 +96,9 @@ export async function runPlan(
     });
     const interrupted = options.interrupt?.received;
     if (options.output === "json") {
-      io.stdout(`${JSON.stringify(planJson(revision, results, load.errors, load.matches, interrupted), null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify(planJson(revision, results, load.errors, load.matches, interrupted), null, 2)}\n`,
+      );
     } else {
       for (const w of load.warnings) io.stderr(`${formatWarning(w)}\n`);
       io.stdout(planText(revision, results, load.errors, verb, load.matches, interrupted));
