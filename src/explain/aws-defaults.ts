@@ -8,21 +8,26 @@ export interface AwsDefault {
   reference: string;
 }
 
-const ref = (section: string) => `../shared/aws-reference.md ${section}`;
+// Public AWS documentation, so a user can check each number where AWS states it.
+const ASYNC_API = "Lambda API reference, PutFunctionEventInvokeConfig";
+const ASYNC_GUIDE = 'Lambda Developer Guide, "Handling errors and retries with asynchronous invocation"';
+const EVENTBRIDGE_API = "EventBridge API reference, RetryPolicy";
+const MAPPING_API = "Lambda API reference, CreateEventSourceMapping";
+const SQS_API = "SQS API reference, SetQueueAttributes";
 
 export const ASYNC_DEFAULTS = {
-  maximumRetryAttempts: { value: 2, reference: ref("§1.2") },
-  maximumEventAgeInSeconds: { value: 21600, reference: ref("§1.2") },
+  maximumRetryAttempts: { value: 2, reference: ASYNC_API },
+  maximumEventAgeInSeconds: { value: 21600, reference: ASYNC_API },
   /** About 1 minute before the second attempt and 2 minutes before the third (function errors). */
-  firstRetryDelaySeconds: { value: 60, reference: ref("§1.4") },
-  secondRetryDelaySeconds: { value: 120, reference: ref("§1.4") },
+  firstRetryDelaySeconds: { value: 60, reference: ASYNC_GUIDE },
+  secondRetryDelaySeconds: { value: 120, reference: ASYNC_GUIDE },
   /** Throttles and 5xx: backoff from 1 s up to 5 minutes, until the event's age runs out. */
-  throttleBackoffMaxSeconds: { value: 300, reference: ref("§1.4") },
+  throttleBackoffMaxSeconds: { value: 300, reference: ASYNC_GUIDE },
 } satisfies Record<string, AwsDefault>;
 
 export const EVENTBRIDGE_DEFAULTS = {
-  maximumRetryAttempts: { value: 185, reference: ref("§5.2") },
-  maximumEventAgeInSeconds: { value: 86400, reference: ref("§5.2") },
+  maximumRetryAttempts: { value: 185, reference: EVENTBRIDGE_API },
+  maximumEventAgeInSeconds: { value: 86400, reference: EVENTBRIDGE_API },
 } satisfies Record<string, AwsDefault>;
 
 /** Scheduler applies the same 185 / 24 h when a target has no RetryPolicy. */
@@ -30,16 +35,15 @@ export const SCHEDULER_DEFAULTS = {
   maximumRetryAttempts: {
     value: 185,
     reference:
-      "docs/aws-behaviour.md, Scheduler UpdateSchedule (EventBridge Scheduler API reference, RetryPolicy)",
+      "EventBridge Scheduler API reference, RetryPolicy",
   },
   maximumEventAgeInSeconds: {
     value: 86400,
     reference:
-      "docs/aws-behaviour.md, Scheduler UpdateSchedule (EventBridge Scheduler API reference, RetryPolicy)",
+      "EventBridge Scheduler API reference, RetryPolicy",
   },
 } satisfies Record<string, AwsDefault>;
 
-// Not in aws-reference.md: docs/explain.md, "Where the numbers come from".
 const SNS_RETRIES_DOC = 'SNS Developer Guide, "Amazon SNS message delivery retries"';
 
 /**
@@ -57,23 +61,23 @@ export const SNS_LAMBDA_DELIVERY = {
 
 export const STREAM_DEFAULTS = {
   /** -1: retry until the record expires from the stream. */
-  maximumRetryAttempts: { value: -1, reference: ref("§3.2, §7") },
-  maximumRecordAgeInSeconds: { value: -1, reference: ref("§3.2, §7") },
-  batchSize: { value: 100, reference: ref("§3.2") },
+  maximumRetryAttempts: { value: -1, reference: MAPPING_API },
+  maximumRecordAgeInSeconds: { value: -1, reference: MAPPING_API },
+  batchSize: { value: 100, reference: MAPPING_API },
   /** DynamoDB Streams keep records 24 h, not configurable. */
-  dynamodbRetentionSeconds: { value: 86400, reference: ref("§7") },
+  dynamodbRetentionSeconds: { value: 86400, reference: 'DynamoDB Developer Guide, "Change data capture for DynamoDB Streams" (24 hours)' },
   /** Lambda's function timeout when the function leaves it unset. */
   functionTimeoutSeconds: { value: 3, reference: "Lambda API reference, CreateFunction Timeout (default 3)" },
 } satisfies Record<string, AwsDefault>;
 
 /** Pipes stream sources: -1 / -1 are infinite and the defaults. */
 export const PIPE_DEFAULTS = {
-  maximumRetryAttempts: { value: -1, reference: "docs/aws-behaviour.md, Pipes UpdatePipe" },
-  maximumRecordAgeInSeconds: { value: -1, reference: "docs/aws-behaviour.md, Pipes UpdatePipe" },
+  maximumRetryAttempts: { value: -1, reference: "EventBridge Pipes API reference, PipeSourceKinesisStreamParameters" },
+  maximumRecordAgeInSeconds: { value: -1, reference: "EventBridge Pipes API reference, PipeSourceKinesisStreamParameters" },
   batchSize: { value: 100, reference: "Pipes API reference, PipeSourceKinesisStreamParameters BatchSize" },
 } satisfies Record<string, AwsDefault>;
 
 export const SQS_DEFAULTS = {
-  visibilityTimeoutSeconds: { value: 30, reference: ref("§4.3") },
-  messageRetentionPeriodSeconds: { value: 345600, reference: ref("§4.3") },
+  visibilityTimeoutSeconds: { value: 30, reference: SQS_API },
+  messageRetentionPeriodSeconds: { value: 345600, reference: SQS_API },
 } satisfies Record<string, AwsDefault>;

@@ -156,7 +156,7 @@ describe("retryctl explain against moto", () => {
     expect(fact(rule, "RetryPolicy.MaximumRetryAttempts")).toMatchObject({
       value: 185,
       source: "aws-default",
-      reference: "../shared/aws-reference.md §5.2",
+      reference: "EventBridge API reference, RetryPolicy",
     });
     // -1/-1: the poison record blocks its shard for the stream's 24 h retention and expires: dropped.
     const shard = path(before.doc, "streamer", "stream");

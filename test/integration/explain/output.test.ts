@@ -137,7 +137,7 @@ describe("explain output", () => {
       "5 attempts within 2m 30s, then redrive arn:aws:sqs:us-east-1:123456789012:work-dlq",
     );
     expect(run.stdout).toContain(
-      "· RetryPolicy.MaximumRetryAttempts = 185  (AWS default, ../shared/aws-reference.md §5.2)",
+      "· RetryPolicy.MaximumRetryAttempts = 185  (AWS default, EventBridge API reference, RetryPolicy)",
     );
     expect(run.stdout).toContain(
       "ghost (us-east-1)\n└── ! FunctionNotFound: function ghost does not exist in us-east-1",

@@ -64,7 +64,7 @@ describe("async path", () => {
 });
 
 describe("delivery paths", () => {
-  it("EventBridge without a policy: 185 retries over 24 h from aws-reference §5.2, then dropped", () => {
+  it("EventBridge without a policy: 185 retries over 24 h from the EventBridge API reference, then dropped", () => {
     const p = deliveryPath({ trigger: "eventbridge", source: "rule" });
     expect(numbers(p)).toEqual({
       attempts: 186,
@@ -75,7 +75,7 @@ describe("delivery paths", () => {
     expect(p.facts[0]).toMatchObject({
       value: 185,
       source: "aws-default",
-      reference: "../shared/aws-reference.md §5.2",
+      reference: "EventBridge API reference, RetryPolicy",
     });
   });
 
