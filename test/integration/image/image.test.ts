@@ -200,7 +200,8 @@ describe.skipIf(missing !== undefined && !ci)("the image, built by buildah and r
       "/config",
     );
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^\d+ valid manifest\(s\), 0 error\(s\)/m);
+    // The bundled manifests include a fleet policy (manifests/payments/).
+    expect(ok.stdout).toMatch(/^\d+ valid manifest\(s\) and 1 valid RetryPolicy\(s\), 0 error\(s\)/m);
 
     const text = manifest("QueueRedrivePolicy", "work", { queue: "work", maxRecieveCount: 5 });
     const line = text.split("\n").findIndex((l) => l.includes("maxRecieveCount")) + 1;

@@ -96,7 +96,7 @@ describe("explain on the command line, before any AWS call", () => {
       "http://127.0.0.1:9",
     );
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`retryctl: no manifest in ${dir} names function nobody\n`);
+    expect(run.stderr).toBe(`retryctl: no manifest or fleet policy in ${dir} names function nobody\n`);
   });
 
   it("--output mermaid is refused by the commands that print plans", async () => {
