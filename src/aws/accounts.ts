@@ -2,6 +2,7 @@ import type { Access } from "../policy/policy.js";
 import type { AssumeRoleError } from "./assume-role-error.js";
 import { callerAccount } from "./caller.js";
 import type { AwsClients } from "./clients.js";
+import { classifyAwsError, ResourceError } from "./errors.js";
 
 /** One configured member account in `/status` (design §6). */
 export interface AccountStatus {
@@ -106,4 +107,35 @@ export class Accounts {
     this.#members.set(account, member);
     return member;
   }
+}
+
+/**
+ * A member's clients once its assumed credentials are known to be of that
+ * account (design §6: a role that lands elsewhere is refused), else the error;
+ * `refusal` ends the AccountMismatch message ("not touching it"). Shared by the
+ * guard and fleet discovery, which route an account the same way.
+ */
+export async function reachMember(
+  members: Pick<Accounts, "clients" | "callerAccount">,
+  account: string,
+  refusal: string,
+): Promise<AwsClients | ResourceError> {
+  const clients = members.clients(account);
+  const learn = members.callerAccount(account);
+  if (!clients || !learn)
+    return new ResourceError("AccountNotConfigured", `account ${account} has no access entry`);
+  let assumed: string;
+  try {
+    assumed = await learn();
+  } catch (err) {
+    return classifyAwsError(err, `reaching account ${account}`);
+  }
+  if (assumed !== account) {
+    return new ResourceError(
+      "AccountMismatch",
+      `the credentials assumed for account ${account} are of account ${assumed}; ${refusal}`,
+      "terminal",
+    );
+  }
+  return clients;
 }

@@ -34,13 +34,11 @@ export const EVENTBRIDGE_DEFAULTS = {
 export const SCHEDULER_DEFAULTS = {
   maximumRetryAttempts: {
     value: 185,
-    reference:
-      "EventBridge Scheduler API reference, RetryPolicy",
+    reference: "EventBridge Scheduler API reference, RetryPolicy",
   },
   maximumEventAgeInSeconds: {
     value: 86400,
-    reference:
-      "EventBridge Scheduler API reference, RetryPolicy",
+    reference: "EventBridge Scheduler API reference, RetryPolicy",
   },
 } satisfies Record<string, AwsDefault>;
 
@@ -65,15 +63,24 @@ export const STREAM_DEFAULTS = {
   maximumRecordAgeInSeconds: { value: -1, reference: MAPPING_API },
   batchSize: { value: 100, reference: MAPPING_API },
   /** DynamoDB Streams keep records 24 h, not configurable. */
-  dynamodbRetentionSeconds: { value: 86400, reference: 'DynamoDB Developer Guide, "Change data capture for DynamoDB Streams" (24 hours)' },
+  dynamodbRetentionSeconds: {
+    value: 86400,
+    reference: 'DynamoDB Developer Guide, "Change data capture for DynamoDB Streams" (24 hours)',
+  },
   /** Lambda's function timeout when the function leaves it unset. */
   functionTimeoutSeconds: { value: 3, reference: "Lambda API reference, CreateFunction Timeout (default 3)" },
 } satisfies Record<string, AwsDefault>;
 
 /** Pipes stream sources: -1 / -1 are infinite and the defaults. */
 export const PIPE_DEFAULTS = {
-  maximumRetryAttempts: { value: -1, reference: "EventBridge Pipes API reference, PipeSourceKinesisStreamParameters" },
-  maximumRecordAgeInSeconds: { value: -1, reference: "EventBridge Pipes API reference, PipeSourceKinesisStreamParameters" },
+  maximumRetryAttempts: {
+    value: -1,
+    reference: "EventBridge Pipes API reference, PipeSourceKinesisStreamParameters",
+  },
+  maximumRecordAgeInSeconds: {
+    value: -1,
+    reference: "EventBridge Pipes API reference, PipeSourceKinesisStreamParameters",
+  },
   batchSize: { value: 100, reference: "Pipes API reference, PipeSourceKinesisStreamParameters BatchSize" },
 } satisfies Record<string, AwsDefault>;
 

@@ -4,7 +4,7 @@ import {
   GetResourcesCommand,
   type ResourceGroupsTaggingAPIClient,
 } from "@aws-sdk/client-resource-groups-tagging-api";
-import type { Accounts } from "../aws/accounts.js";
+import { type Accounts, reachMember } from "../aws/accounts.js";
 import { parseArn, parseFunctionRef } from "../aws/arn.js";
 import { callerAccount } from "../aws/caller.js";
 import type { AwsClients } from "../aws/clients.js";
@@ -118,29 +118,14 @@ async function clientsFor(
     return classifyAwsError(err);
   }
   if (account === caller) return hub;
-  const member = accounts?.clients(account);
-  const learn = accounts?.callerAccount(account);
-  if (!member || !learn) {
+  if (!accounts?.configured(account)) {
     return new ResourceError(
       "AccountNotConfigured",
       `account ${account} is not the credentials' account (${caller}) and the policy file's access lists no role for it; not listing its functions`,
       "terminal",
     );
   }
-  let assumed: string;
-  try {
-    assumed = await learn();
-  } catch (err) {
-    return classifyAwsError(err, `reaching account ${account}`);
-  }
-  if (assumed !== account) {
-    return new ResourceError(
-      "AccountMismatch",
-      `the credentials assumed for account ${account} are of account ${assumed}; not listing its functions`,
-      "terminal",
-    );
-  }
-  return member;
+  return reachMember(accounts, account, "not listing its functions");
 }
 
 async function listTarget(

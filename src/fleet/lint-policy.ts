@@ -1,8 +1,6 @@
 import { sqsQueueArn } from "../aws/arn.js";
-import { LINT_FAILED } from "../manifests/lint.js";
+import { kindWarnings } from "../manifests/lint.js";
 import type { ManifestWarning } from "../manifests/manifest.js";
-import { formatPath } from "../manifests/path.js";
-import { lineAt } from "../manifests/yaml-position.js";
 import type { PolicyCandidate } from "./policy-conflicts.js";
 import { RETRY_POLICY_KIND, SECTIONS, type Section } from "./schema.js";
 import { SECTION_KINDS } from "./sections.js";
@@ -62,23 +60,12 @@ export function lintPolicy(candidate: PolicyCandidate, defaultRegion: string | u
     for (const fact of SECTION_KINDS[section].provides?.(spec, region) ?? []) facts.add(fact);
   }
   const context = { region, provided: (fact: string) => facts.has(fact) };
-  return samples.flatMap(({ section, spec }) => {
-    try {
-      return SECTION_KINDS[section].lint(spec, context).map((warning) => {
-        const path = ["spec", section, ...warning.path];
-        return {
-          ...base,
-          line: lineAt(document, path),
-          path: formatPath(path),
-          code: warning.code,
-          message: warning.message,
-        };
-      });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return [
-        { ...base, line: policy.source.line, path: "", code: LINT_FAILED, message: `lint failed: ${reason}` },
-      ];
-    }
-  });
+  return samples.flatMap(({ section, spec }) =>
+    kindWarnings(SECTION_KINDS[section], spec, context, {
+      base,
+      document,
+      prefix: ["spec", section],
+      line: policy.source.line,
+    }),
+  );
 }

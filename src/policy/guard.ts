@@ -1,4 +1,4 @@
-import type { Accounts } from "../aws/accounts.js";
+import { type Accounts, reachMember } from "../aws/accounts.js";
 import type { AwsClients } from "../aws/clients.js";
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
 import type { AnyKind, Scope } from "../kinds/kind.js";
@@ -150,27 +150,12 @@ export class Guard {
   }
 
   async #member(account: string, members: Accounts): Promise<ResourceError | Placement> {
-    const aws = members.clients(account);
-    const learn = members.callerAccount(account);
-    if (!aws || !learn)
-      return new ResourceError("AccountNotConfigured", `account ${account} has no access entry`);
-    let assumed: string;
-    try {
-      assumed = await learn();
-    } catch (err) {
-      return classifyAwsError(err, `reaching account ${account}`);
-    }
-    if (assumed !== account) {
-      return new ResourceError(
-        "AccountMismatch",
-        `the credentials assumed for account ${account} are of account ${assumed}; not touching it`,
-        "terminal",
-      );
-    }
+    const aws = await reachMember(members, account, "not touching it");
+    if (aws instanceof ResourceError) return aws;
     const accounts = this.#allow?.accounts;
-    if (accounts && !accounts.includes(assumed)) {
+    if (accounts && !accounts.includes(account)) {
       return denied(
-        `account ${assumed} (the assumed credentials' account) is not in allow.accounts ${list(accounts)}`,
+        `account ${account} (the assumed credentials' account) is not in allow.accounts ${list(accounts)}`,
       );
     }
     return { account, aws };
