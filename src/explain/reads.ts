@@ -32,6 +32,7 @@ import {
 } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { AwsClients } from "../aws/clients.js";
+import { eachPage } from "../aws/pages.js";
 import { parseQueueRef, queueUrl } from "../kinds/sqs-queue.js";
 
 /**
@@ -77,7 +78,7 @@ export class RegionReads {
 
   /** Every qualifier's async config, 50 per page. */
   async invokeConfigs(address: string): Promise<FunctionEventInvokeConfig[]> {
-    return pages(async (marker) => {
+    return pages("ListFunctionEventInvokeConfigs", async (marker) => {
       const page = await this.#aws
         .lambda(this.#region)
         .send(
@@ -89,7 +90,7 @@ export class RegionReads {
 
   /** The function's event source mappings, 100 per page. */
   async mappings(address: string): Promise<EventSourceMappingConfiguration[]> {
-    return pages(async (marker) => {
+    return pages("ListEventSourceMappings", async (marker) => {
       const page = await this.#aws
         .lambda(this.#region)
         .send(new ListEventSourceMappingsCommand({ FunctionName: address, MaxItems: 100, Marker: marker }));
@@ -100,7 +101,7 @@ export class RegionReads {
   /** Names of the region's event buses (the default one included). */
   eventBuses(): Promise<string[]> {
     return this.#once("buses", () =>
-      pages(async (token) => {
+      pages("ListEventBuses", async (token) => {
         const page = await this.#aws
           .events(this.#region)
           .send(new ListEventBusesCommand({ Limit: 100, NextToken: token }));
@@ -111,7 +112,7 @@ export class RegionReads {
 
   /** Rules on `bus` with a target whose ARN is exactly `targetArn`. */
   async ruleNamesByTarget(bus: string, targetArn: string): Promise<string[]> {
-    return pages(async (token) => {
+    return pages("ListRuleNamesByTarget", async (token) => {
       const page = await this.#aws.events(this.#region).send(
         new ListRuleNamesByTargetCommand({
           TargetArn: targetArn,
@@ -126,7 +127,7 @@ export class RegionReads {
 
   ruleTargets(bus: string, rule: string): Promise<Target[]> {
     return this.#once(`targets/${bus}/${rule}`, () =>
-      pages(async (token) => {
+      pages("ListTargetsByRule", async (token) => {
         const page = await this.#aws
           .events(this.#region)
           .send(
@@ -140,7 +141,7 @@ export class RegionReads {
   /** Every SNS subscription of the region, 100 per page: one listing, not one per topic. */
   subscriptions(): Promise<Subscription[]> {
     return this.#once("subscriptions", () =>
-      pages(async (token) => {
+      pages("ListSubscriptions", async (token) => {
         const page = await this.#aws
           .sns(this.#region)
           .send(new ListSubscriptionsCommand({ NextToken: token }));
@@ -159,7 +160,7 @@ export class RegionReads {
   /** Every schedule of every group in the region, 100 per page (the summaries name each target's ARN). */
   schedules(): Promise<ScheduleSummary[]> {
     return this.#once("schedules", () =>
-      pages(async (token) => {
+      pages("ListSchedules", async (token) => {
         const page = await this.#aws
           .scheduler(this.#region)
           .send(new ListSchedulesCommand({ MaxResults: 100, NextToken: token }));
@@ -175,7 +176,7 @@ export class RegionReads {
   /** Every pipe of the region, 100 per page (the summaries name source and target). */
   pipes(): Promise<Pipe[]> {
     return this.#once("pipes", () =>
-      pages(async (token) => {
+      pages("ListPipes", async (token) => {
         const page = await this.#aws
           .pipes(this.#region)
           .send(new ListPipesCommand({ Limit: 100, NextToken: token }));
@@ -217,18 +218,14 @@ export class RegionReads {
 
 /** Follows a listing's pages; a token that comes back twice would page forever, so it ends there. */
 async function pages<T>(
+  operation: string,
   read: (token: string | undefined) => Promise<[T[], string | undefined]>,
 ): Promise<T[]> {
   const all: T[] = [];
-  const seen = new Set<string>();
-  let token: string | undefined;
-  do {
-    const [items, next] = await read(token);
+  await eachPage(operation, read, ([items, next]) => {
     all.push(...items);
-    token = next || undefined;
-    if (token !== undefined && seen.has(token)) break;
-    if (token !== undefined) seen.add(token);
-  } while (token !== undefined);
+    return next;
+  });
   return all;
 }
 

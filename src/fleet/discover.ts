@@ -9,6 +9,7 @@ import { parseArn, parseFunctionRef } from "../aws/arn.js";
 import { callerAccount } from "../aws/caller.js";
 import type { AwsClients } from "../aws/clients.js";
 import { classifyAwsError, ResourceError } from "../aws/errors.js";
+import { eachPage } from "../aws/pages.js";
 import { listMappings, type MappingListings } from "../kinds/mapping-listing.js";
 import type {
   DiscoveredFunction,
@@ -195,24 +196,6 @@ async function readTags(
     },
   );
   return tags;
-}
-
-/** Pages until the token runs out (absent or "", as GetResources ends); a token seen twice is an error, not a loop. */
-async function eachPage<P>(
-  operation: string,
-  request: (token: string | undefined) => Promise<P>,
-  take: (page: P) => string | undefined,
-): Promise<void> {
-  const seen = new Set<string>();
-  let token: string | undefined;
-  do {
-    token = take(await request(token)) || undefined;
-    if (token !== undefined) {
-      if (seen.has(token))
-        throw new ResourceError("ServiceError", `${operation} repeated a page token`, "transient");
-      seen.add(token);
-    }
-  } while (token !== undefined);
 }
 
 function toMapping(account: string, region: string, c: EventSourceMappingConfiguration): DiscoveredMapping[] {

@@ -4,7 +4,7 @@ import {
   ListEventSourceMappingsCommand,
 } from "@aws-sdk/client-lambda";
 import type { AwsClients } from "../aws/clients.js";
-import { ResourceError } from "../aws/errors.js";
+import { eachPage } from "../aws/pages.js";
 
 /** Lambda returns at most 100 mappings per page whatever MaxItems says. */
 const PAGE_SIZE = 100;
@@ -15,29 +15,21 @@ export async function listMappings(
   eventSourceArn?: string,
 ): Promise<EventSourceMappingConfiguration[]> {
   const configs: EventSourceMappingConfiguration[] = [];
-  const seen = new Set<string>();
-  let marker: string | undefined;
-  do {
-    const page = await client.send(
-      new ListEventSourceMappingsCommand({
-        EventSourceArn: eventSourceArn,
-        Marker: marker,
-        MaxItems: PAGE_SIZE,
-      }),
-    );
-    configs.push(...(page.EventSourceMappings ?? []));
-    marker = page.NextMarker || undefined;
-    if (marker !== undefined) {
-      // A marker seen twice would page forever.
-      if (seen.has(marker))
-        throw new ResourceError(
-          "ServiceError",
-          "ListEventSourceMappings repeated a page marker",
-          "transient",
-        );
-      seen.add(marker);
-    }
-  } while (marker !== undefined);
+  await eachPage(
+    "ListEventSourceMappings",
+    (marker) =>
+      client.send(
+        new ListEventSourceMappingsCommand({
+          EventSourceArn: eventSourceArn,
+          Marker: marker,
+          MaxItems: PAGE_SIZE,
+        }),
+      ),
+    (page) => {
+      configs.push(...(page.EventSourceMappings ?? []));
+      return page.NextMarker;
+    },
+  );
   return configs;
 }
 
