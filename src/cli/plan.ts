@@ -1,21 +1,12 @@
 import { resolve } from "node:path";
 import { reconcile } from "../engine/reconcile.js";
 import type { ResourceResult } from "../engine/result.js";
-import { Fleet, type FleetLoad } from "../fleet/fleet.js";
-import { loadManifests } from "../manifests/load.js";
-import { isFolderProblem, type LoadResult } from "../manifests/manifest.js";
+import type { FleetLoad } from "../fleet/fleet.js";
 import { revisionOf } from "../source/revision.js";
-import {
-  createAws,
-  createPlacement,
-  type GlobalOptions,
-  oneShotLogger,
-  readPolicy,
-  requireRegion,
-} from "./context.js";
+import type { GlobalOptions } from "./context.js";
+import { openOneShot } from "./one-shot.js";
 import { formatWarning, type PlanVerb, planJson, planText } from "./output.js";
 import type { Io } from "./program.js";
-import { WaitReporter } from "./progress.js";
 
 export interface PlanRun {
   /** The manifests with the fleet policies expanded (design §7). */
@@ -61,25 +52,10 @@ export async function runPlan(
   command: "plan" | "apply",
 ): Promise<PlanRun> {
   const verb: PlanVerb = command === "apply" && options.dryRun ? "dry-run" : command;
-  const log = oneShotLogger(options, io.stderr);
-  const policy = await readPolicy(options);
-  const region = await requireRegion(options);
-  const loaded: LoadResult = await loadManifests([dir], { defaultRegion: region });
-  // Nothing to compare with AWS: say so as for any bad argument, before any AWS call.
-  const folder = loaded.errors.find(isFolderProblem);
-  if (folder) throw new Error(folder.message);
-  const revision = await revisionOf(resolve(dir), loaded.contentHash);
-  // Straight to stderr, not through the logger: it is for the person at the terminal, at any log level.
-  const waits = new WaitReporter({
-    write: io.stderr,
-    ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
-  });
-  const aws = createAws(options, waits.request);
-  waits.start();
+  const { loaded, log, waits, aws, guard, resolve: expand, close } = await openOneShot(dir, io, options);
   try {
-    const { guard, accounts, callerAccount } = createPlacement(policy, aws, region);
-    const fleet = new Fleet({ aws, accounts, callerAccount, defaultRegion: region, log });
-    const load = await fleet.resolve(loaded);
+    const revision = await revisionOf(resolve(dir), loaded.contentHash);
+    const load = await expand();
     const results = await reconcile(load.manifests, {
       aws,
       progress: waits,
@@ -105,7 +81,6 @@ export async function runPlan(
     }
     return { load, revision, results };
   } finally {
-    waits.stop();
-    aws.destroy();
+    close();
   }
 }

@@ -1,20 +1,10 @@
 import pMap from "p-map";
 import { ResourceError } from "../aws/errors.js";
-import {
-  createAws,
-  createPlacement,
-  type GlobalOptions,
-  oneShotLogger,
-  readPolicy,
-  requireRegion,
-} from "../cli/context.js";
+import type { GlobalOptions } from "../cli/context.js";
+import { openOneShot } from "../cli/one-shot.js";
 import { formatWarning } from "../cli/output.js";
 import type { Io } from "../cli/program.js";
-import { WaitReporter } from "../cli/progress.js";
-import { Fleet } from "../fleet/fleet.js";
 import { scrubSecrets } from "../log/secrets.js";
-import { loadManifests } from "../manifests/load.js";
-import { isFolderProblem } from "../manifests/manifest.js";
 import { explainDocument, explainExitCode } from "./document.js";
 import { explainFunction } from "./explain.js";
 import { explainMermaid } from "./mermaid.js";
@@ -42,35 +32,17 @@ const FUNCTION_CONCURRENCY = 8;
  * design §9 (0, 2 when a path drops events, 1 on any error).
  */
 export async function runExplain(dir: string, io: Io, options: ExplainOptions): Promise<number> {
-  const policy = await readPolicy(options);
-  const region = await requireRegion(options);
-  const loaded = await loadManifests([dir], { defaultRegion: region });
-  const folder = loaded.errors.find(isFolderProblem);
-  if (folder) throw new Error(folder.message);
-  const waits = new WaitReporter({
-    write: io.stderr,
-    ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
-  });
-  const aws = createAws(options, waits.request);
-  waits.start();
+  const session = await openOneShot(dir, io, options);
+  const { waits, aws, guard } = session;
   try {
-    const { guard, accounts, callerAccount: caller } = createPlacement(policy, aws, region);
-    // The functions fleet policies match are explained too (design §9): the same discovery as diff's,
-    // and no AWS call when the folder has no RetryPolicy.
-    const fleet = new Fleet({
-      aws,
-      accounts,
-      callerAccount: caller,
-      defaultRegion: region,
-      log: oneShotLogger(options, io.stderr),
-    });
-    const load = await fleet.resolve(loaded);
+    // The functions fleet policies match are explained too (design §9): the same discovery as diff's.
+    const load = await session.resolve();
     const named = explainTargets(load.manifests, options.function);
     if (options.function !== undefined && named.length === 0) {
       throw new Error(`no manifest or fleet policy in ${dir} names function ${options.function}`);
     }
     // One sts:GetCallerIdentity, only when a function named by an ARN of the hub's account may also be named by name.
-    const targets = mixesAccounts(named) ? oncePerFunction(named, await caller()) : named;
+    const targets = mixesAccounts(named) ? oncePerFunction(named, await session.callerAccount()) : named;
     const reads = new ExplainReads();
     const functions = await pMap(
       targets,
@@ -109,7 +81,6 @@ export async function runExplain(dir: string, io: Io, options: ExplainOptions): 
     }
     return explainExitCode(doc);
   } finally {
-    waits.stop();
-    aws.destroy();
+    session.close();
   }
 }
