@@ -124,9 +124,16 @@ def _as_invalid(err: ValueError) -> Exception:
 
 def create_event_source_mapping(self: LambdaResponse):  # noqa: ANN201
     try:
-        return _original_create(self)
+        _status, headers, body = _original_create(self)
     except ValueError as err:
         raise _as_invalid(err) from None
+    # Recorded (aws-recorded-behaviour.md, state transitions): Create answers 202 with
+    # State "Creating" ("Disabled" when created disabled); moto answers 201 "Enabled".
+    # The stored mapping stays as moto keeps it: a later Get shows it settled.
+    config = json.loads(body)
+    if config.get("State") == "Enabled":
+        config["State"] = "Creating"
+    return 202, {**headers, "status": "202"}, json.dumps(config)
 
 
 def update_event_source_mapping(self: LambdaResponse):  # noqa: ANN201

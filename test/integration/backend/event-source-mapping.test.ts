@@ -1,4 +1,5 @@
 import {
+  CreateEventSourceMappingCommand,
   DeleteEventSourceMappingCommand,
   GetEventSourceMappingCommand,
   ListEventSourceMappingsCommand,
@@ -45,6 +46,16 @@ const scenarios: Record<
   string,
   { seed: (endpoint: string) => Promise<unknown>; aws: (endpoint: string) => Promise<void> }
 > = {
+  "CreateEventSourceMapping answers 202 with State Creating, as recorded against AWS": {
+    seed: seedFunctionAndQueue,
+    aws: async (endpoint) => {
+      const queue = (await createQueue("esm-create-q", {}, endpoint)).arn;
+      const out = await sdk(endpoint).lambda.send(
+        new CreateEventSourceMappingCommand({ FunctionName: FN, EventSourceArn: queue }),
+      );
+      expect([out.$metadata.httpStatusCode, out.State]).toEqual([202, "Creating"]);
+    },
+  },
   "UpdateEventSourceMapping of an unknown UUID is ResourceNotFoundException": {
     seed: seedFunctionAndQueue,
     aws: async (endpoint) => {
